@@ -1,0 +1,79 @@
+import EventEmitter from 'eventemitter3';
+import type { Clock, Logger } from '../clock';
+import type { EventPayloads, EventType, RunEvent } from './event-map';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/**
+ * The run's typed event stream. Stamps every event with `runId`, `seq` and a timestamp, keeps
+ * a bounded window of recent events for views that reconnect, and isolates observers: one
+ * that throws is logged and the others still run; the scheduler never sees the error.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private seq: number;
+  private readonly recent: RunEvent[] = [];
+
+  constructor(
+    readonly runId: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: { startSeq?: number; recentLimit?: number } = {},
+  ) {
+    this.seq = options.startSeq ?? 0;
+    this.recentLimit = options.recentLimit ?? 10_000;
+  }
+
+  private readonly recentLimit: number;
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  on<K extends EventType>(type: K, listener: (event: RunEvent<K>) => void): Disposable {
+    const guarded = (event: RunEvent<K>) => this.guard(type, () => listener(event));
+    this.emitter.on(type, guarded);
+    return { dispose: () => this.emitter.off(type, guarded) };
+  }
+
+  /** Every event, in order. */
+  onAny(listener: (event: RunEvent) => void): Disposable {
+    const guarded = (event: RunEvent) => this.guard(event.type, () => listener(event));
+    this.emitter.on('*', guarded);
+    return { dispose: () => this.emitter.off('*', guarded) };
+  }
+
+  emit<K extends EventType>(type: K, payload: EventPayloads[K]): RunEvent<K> {
+    const event = { type, runId: this.runId, seq: ++this.seq, timestamp: this.clock.now(), ...payload } as unknown as RunEvent<K>;
+    this.recent.push(event);
+    if (this.recent.length > this.recentLimit * 2) this.recent.splice(0, this.recent.length - this.recentLimit);
+    this.emitter.emit('*', event);
+    this.emitter.emit(type, event);
+    return event;
+  }
+
+  /**
+   * Events with `seq` greater than `afterSeq`, if the window still holds them all;
+   * `undefined` means the caller missed more than the window and must resync from a snapshot.
+   */
+  since(afterSeq: number): RunEvent[] | undefined {
+    const first = this.recent[0];
+    if (afterSeq >= this.seq) return [];
+    if (!first || first.seq > afterSeq + 1) return undefined;
+    return this.recent.slice(afterSeq + 1 - first.seq);
+  }
+
+  removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+
+  private guard(type: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger.error(`an observer of '${type}' threw; it was isolated`, err);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { EditDiff } from '../editing/editor';
+import type { OperationInput } from '../editing/operations';
+import type { Violation } from '../editing/violations';
+import type { ConstellationState, TaskError } from '../model/types';
+
+/** Fields every event carries, so a view that reconnects can ask for what it missed. */
+export interface EventBase {
+  readonly runId: string;
+  /** Strictly increasing within a run, across restarts of the run. */
+  readonly seq: number;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+export type OutputStream = 'stdout' | 'stderr' | 'log';
+
+/** Why a run ended without completing every task. */
+export interface RunEndReason {
+  readonly code: 'failed' | 'cancelled' | 'stalled' | 'agent_failed';
+  readonly message: string;
+  /** For stalls: the tasks that could not progress and why. */
+  readonly blocked?: readonly { readonly taskId: string; readonly why: string }[];
+}
+
+/** Payloads of the orchestrator's events (without {@link EventBase}). */
+export interface EventPayloads {
+  constellation_started: { constellationId: string; taskCount: number; resumed: boolean };
+  task_ready: { taskId: string };
+  task_started: { taskId: string; device: string; attempt: number };
+  task_output: { taskId: string; attempt: number; stream: OutputStream; data: string; chunk: number };
+  task_completed: { taskId: string; device: string; attempt: number; result: unknown; durationMs: number };
+  task_failed: {
+    taskId: string;
+    device?: string | undefined;
+    attempt: number;
+    error: TaskError;
+    willRetry: boolean;
+    retryInMs?: number | undefined;
+  };
+  task_cancelled: { taskId: string; reason: string; wasRunning: boolean };
+  task_skipped: { taskId: string; reason: string; upstream: string };
+  task_interrupted: { taskId: string; device?: string | undefined; attempt: number };
+  constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
+  edit_proposed: { round: number; triggeredBy: readonly string[]; operations: readonly OperationInput[]; status: string; attempt: number };
+  edit_rejected: {
+    round: number;
+    code: 'invalid' | 'timeout' | 'finish_refused' | 'source_error';
+    message: string;
+    violations: readonly Violation[];
+    /** True if the source is asked again with the violations. */
+    willRepair: boolean;
+  };
+  run_paused: Record<string, never>;
+  run_resumed: Record<string, never>;
+  device_status_changed: { deviceId: string; status: string; previous: string };
+  constellation_completed: { state: ConstellationState; durationMs: number };
+  constellation_failed: { state: ConstellationState; durationMs: number; reason: RunEndReason };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** A fully stamped event of type `K`. */
+export type RunEvent<K extends EventType = EventType> = K extends EventType ? EventBase & { readonly type: K } & Readonly<EventPayloads[K]> : never;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { Clock, TimerHandle } from '../clock';
+import { systemClock } from '../clock';
+import { formatPath } from '../model/json-path';
+import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink, Executor } from './executor';
+
+/** `inputs.sim`: how a simulated task behaves. */
+export const simSpecSchema = z.strictObject({
+  /** How long the task runs. 0 completes on the next turn of the event loop. */
+  durationMs: z.number().min(0).max(86_400_000).optional(),
+  /** Fail every attempt (true or a message). */
+  fail: z.union([z.boolean(), z.string()]).optional(),
+  /** Fail only the first n attempts. */
+  failTimes: z.number().int().min(0).optional(),
+  /** The result of a successful attempt (default `{ ok: true }`). */
+  result: z.unknown().optional(),
+  /** Output lines, spread over the duration. */
+  output: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Echo what arrives on stdin to stdout, and finish when it receives `"EOF"`. */
+  interactive: z.boolean().optional(),
+});
+
+export type SimSpec = z.output<typeof simSpecSchema>;
+
+/** Reads `inputs.sim`, or explains what is wrong with it. */
+export function readSimSpec(inputs: unknown): SimSpec | { error: string } {
+  const raw = typeof inputs === 'object' && inputs !== null && 'sim' in inputs ? inputs.sim : {};
+  const parsed = simSpecSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return { error: `inputs.sim.${formatPath(issue.path)}: ${issue.message}` };
+}
+
+/**
+ * An in-process executor that simulates work as `inputs.sim` describes: for demos, tests,
+ * benchmarks and fault injection. Zero-duration tasks finish on `setImmediate`, not a timer,
+ * so a benchmark measures the orchestrator rather than timer granularity.
+ */
+export class SimExecutor implements Executor {
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  start(request: ExecutionRequest, sink: ExecutionSink): Execution {
+    const spec = readSimSpec(request.inputs);
+    let settle!: (o: ExecutionOutcome) => void;
+    let settled = false;
+    const done = new Promise<ExecutionOutcome>((resolve) => (settle = resolve));
+    const timers: TimerHandle[] = [];
+    let immediate: NodeJS.Immediate | undefined;
+    const finish = (outcome: ExecutionOutcome) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) t.cancel();
+      if (immediate) clearImmediate(immediate);
+      settle(outcome);
+    };
+    if ('error' in spec) {
+      finish({ status: 'failed', error: { code: 'bad_inputs', message: spec.error } });
+      return { done, cancel: () => undefined };
+    }
+
+    const outcome = simOutcome(spec, request.attempt);
+    const lines = spec.output === undefined ? [] : Array.isArray(spec.output) ? spec.output : [spec.output];
+    const duration = spec.durationMs ?? 0;
+    lines.forEach((line, i) => {
+      const at = lines.length === 1 ? 0 : (duration * i) / lines.length;
+      const emit = () => !settled && sink.output('stdout', line.endsWith('\n') ? line : `${line}\n`);
+      if (at === 0) emit();
+      else timers.push(this.clock.setTimer(at, emit));
+    });
+    if (!spec.interactive) {
+      if (duration === 0) immediate = setImmediate(() => finish(outcome));
+      else timers.push(this.clock.setTimer(duration, () => finish(outcome)));
+    }
+    return {
+      done,
+      cancel: (reason) => finish({ status: 'cancelled', reason: reason ?? 'cancelled' }),
+      sendInput: (data) => {
+        if (settled || !spec.interactive) return;
+        if (data.trim() === 'EOF') finish(outcome);
+        else sink.output('stdout', data);
+      },
+    };
+  }
+}
+
+function simOutcome(spec: SimSpec, attempt: number): ExecutionOutcome {
+  const failing = spec.fail !== undefined && spec.fail !== false ? true : spec.failTimes !== undefined && attempt <= spec.failTimes;
+  if (failing) {
+    const message = typeof spec.fail === 'string' ? spec.fail : `simulated failure on attempt ${attempt}`;
+    return { status: 'failed', error: { code: 'sim_failure', message } };
+  }
+  return { status: 'completed', result: spec.result === undefined ? { ok: true } : spec.result };
+}

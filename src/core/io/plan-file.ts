@@ -1,0 +1,149 @@
+import { topologicalSort } from 'graphology-dag';
+import { randomUUID } from 'node:crypto';
+import { checkTaskReferences } from '../editing/reference-check';
+import type { DeviceCatalog } from '../editing/apply-operation';
+import { compileExpression, ExpressionError } from '../expr/expression';
+import { Constellation } from '../model/constellation';
+import { InvalidInputError, type Problem } from '../model/errors';
+import { formatPath } from '../model/json-path';
+import { planFileSchema, type ParsedPlan, type PlanFile } from '../model/schema';
+import { dependencyDefinitionOf, dependencyFromDefinition, taskFromDefinition } from '../model/task-factory';
+import type { Dependency, Task } from '../model/types';
+import { parseJsonText } from './json-text';
+
+export interface LoadOptions {
+  /** When given, every `device` must be one of these (I4). */
+  readonly devices?: DeviceCatalog | undefined;
+  /** Name of the source, for messages. */
+  readonly source?: string | undefined;
+}
+
+/** Parses and validates `*.constellation.json` text. Throws {@link InvalidInputError} listing every problem. */
+export function parsePlanText(text: string, options: LoadOptions = {}): Constellation {
+  const parsed = parseJsonText(text);
+  if ('problem' in parsed) throw new InvalidInputError([parsed.problem], options.source);
+  return planFromJson(parsed.value, options);
+}
+
+/** Validates a parsed JSON value as a plan and builds its constellation. */
+export function planFromJson(value: unknown, options: LoadOptions = {}): Constellation {
+  const result = planFileSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((i): Problem => ({ code: 'invalid_field', message: i.message, path: formatPath(i.path) }));
+    throw new InvalidInputError(problems, options.source);
+  }
+  return buildConstellation(result.data, options);
+}
+
+/** Structural and semantic checks (ids, endpoints, cycles, devices, conditions, references). */
+export function buildConstellation(plan: ParsedPlan, options: LoadOptions = {}): Constellation {
+  const problems: Problem[] = [];
+  const tasks: Task[] = [];
+  const seen = new Set<string>();
+  plan.tasks.forEach((t, i) => {
+    if (seen.has(t.id)) problems.push({ code: 'duplicate_id', message: `task id '${t.id}' is used twice`, path: `tasks[${i}].id` });
+    seen.add(t.id);
+    if (t.device !== undefined && options.devices && !options.devices.hasDevice(t.device)) {
+      problems.push({ code: 'unknown_device', message: `device '${t.device}' is not registered`, path: `tasks[${i}].device` });
+    }
+    tasks.push(taskFromDefinition(t));
+  });
+  const deps: Dependency[] = [];
+  const depIds = new Set<string>();
+  const pairs = new Set<string>();
+  (plan.dependencies ?? []).forEach((d, i) => {
+    const dep = dependencyFromDefinition(d);
+    const at = `dependencies[${i}]`;
+    for (const end of ['from', 'to'] as const) {
+      if (!seen.has(dep[end])) problems.push({ code: 'unknown_task', message: `no task '${dep[end]}'`, path: `${at}.${end}` });
+    }
+    if (dep.from === dep.to) problems.push({ code: 'cycle', message: `task '${dep.from}' depends on itself`, path: at });
+    if (depIds.has(dep.id)) problems.push({ code: 'duplicate_id', message: `dependency id '${dep.id}' is used twice`, path: `${at}.id` });
+    const pair = `${dep.from}\u0000${dep.to}`;
+    if (pairs.has(pair)) problems.push({ code: 'duplicate_dependency', message: `'${dep.to}' depends on '${dep.from}' twice`, path: at });
+    if (dep.when !== undefined) {
+      try {
+        compileExpression(dep.when);
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        problems.push({ code: 'bad_condition', message: err.message, path: `${at}.when` });
+      }
+    }
+    depIds.add(dep.id);
+    pairs.add(pair);
+    deps.push(dep);
+  });
+  if (problems.length > 0) throw new InvalidInputError(problems, options.source);
+
+  const c = new Constellation({ id: plan.id ?? `constellation-${randomUUID().slice(0, 8)}`, name: plan.name ?? plan.id ?? 'untitled', request: plan.request, metadata: plan.metadata ?? {} });
+  c.load(tasks, deps, () => {
+    try {
+      return topologicalSort(c.graph);
+    } catch {
+      throw new InvalidInputError([{ code: 'cycle', message: `dependencies form a cycle: ${findCycle(c).join(' → ')}`, path: 'dependencies' }], options.source);
+    }
+  });
+  tasks.forEach((t, i) => {
+    for (const v of checkTaskReferences(c, t, i)) problems.push({ code: v.code, message: v.message, path: `tasks[${i}]${v.path ? `.${v.path}` : ''}` });
+  });
+  if (problems.length > 0) throw new InvalidInputError(problems, options.source);
+  return c;
+}
+
+/** A cycle in a graph known to have one (iterative DFS with colours). */
+function findCycle(c: Constellation): string[] {
+  const colour = new Map<string, 1 | 2>();
+  const parent = new Map<string, string>();
+  for (const root of c.graph.nodes()) {
+    if (colour.has(root)) continue;
+    const stack: [string, string[]][] = [[root, c.graph.outNeighbors(root)]];
+    colour.set(root, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const next = top[1].pop();
+      if (next === undefined) {
+        colour.set(top[0], 2);
+        stack.pop();
+        continue;
+      }
+      if (colour.get(next) === 1) {
+        const cycle = [next];
+        for (let cur = top[0]; cur !== next; cur = parent.get(cur)!) cycle.push(cur);
+        cycle.push(next);
+        return cycle.reverse();
+      }
+      if (!colour.has(next)) {
+        colour.set(next, 1);
+        parent.set(next, top[0]);
+        stack.push([next, c.graph.outNeighbors(next)]);
+      }
+    }
+  }
+  return [];
+}
+
+/** Serialises a constellation to the native format; `withState` keeps statuses and results (snapshots, reports). */
+export function toPlanFile(c: Constellation, withState = false): PlanFile {
+  const tasks = [...c.tasks()].map((t) => {
+    const out: Record<string, unknown> = { id: t.id, name: t.name };
+    if (t.description) out.description = t.description;
+    if (t.tips.length) out.tips = t.tips;
+    for (const k of ['device', 'deviceType', 'capabilities'] as const) if (t[k] !== undefined) out[k] = t[k];
+    out.priority = t.priority;
+    for (const k of ['timeoutMs', 'inputs', 'metadata'] as const) if (t[k] !== undefined) out[k] = t[k];
+    if (t.retries) out.retries = t.retries;
+    if (t.retryBackoffMs !== 1000) out.retryBackoffMs = t.retryBackoffMs;
+    if (withState) {
+      out.status = t.status;
+      out.attempts = t.attempts;
+      for (const k of ['result', 'error', 'assignedDevice', 'startedAt', 'endedAt'] as const) if (t[k] !== undefined) out[k] = t[k];
+    }
+    return out;
+  });
+  const plan: Record<string, unknown> = { id: c.id, name: c.info.name };
+  if (c.info.request !== undefined) plan.request = c.info.request;
+  if (Object.keys(c.info.metadata).length > 0) plan.metadata = c.info.metadata;
+  plan.tasks = tasks;
+  plan.dependencies = [...c.dependencies()].map(dependencyDefinitionOf);
+  return plan as PlanFile;
+}

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import type { Constellation } from '../model/constellation';
+import { InvalidInputError, type Problem } from '../model/errors';
+import { formatPath } from '../model/json-path';
+import type { DependencyType, TaskPriority, TaskStatus } from '../model/types';
+import type { PlanFile, TaskFile, DependencyFile } from '../model/schema';
+
+/**
+ * The reference's (UFO³ Galaxy) constellation JSON: tasks and dependencies as maps keyed by id
+ * (lists are accepted too, as its schema layer does), snake_case fields, enum values in either
+ * lower case (`to_dict`) or upper-case names (its pydantic schema), priority 1–4 or a name.
+ */
+const enumText = z.string().transform((s) => s.toLowerCase());
+const timestamp = z.string().nullable().optional();
+
+const refTaskSchema = z.looseObject({
+  task_id: z.string().optional(),
+  name: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  tips: z.array(z.string()).nullable().optional(),
+  target_device_id: z.string().nullable().optional(),
+  device_type: enumText.nullable().optional(),
+  priority: z.union([z.number().int().min(1).max(4), z.string()]).nullable().optional(),
+  status: enumText.nullable().optional(),
+  result: z.unknown().optional(),
+  error: z.string().nullable().optional(),
+  timeout: z.number().positive().nullable().optional(),
+  retry_count: z.number().int().min(0).nullable().optional(),
+  current_retry: z.number().int().min(0).nullable().optional(),
+  task_data: z.record(z.string(), z.unknown()).nullable().optional(),
+  expected_output_type: z.string().nullable().optional(),
+  created_at: timestamp,
+  execution_start_time: timestamp,
+  execution_end_time: timestamp,
+});
+
+const refLineSchema = z.looseObject({
+  line_id: z.string().optional(),
+  from_task_id: z.string(),
+  to_task_id: z.string(),
+  dependency_type: enumText.nullable().optional(),
+  condition_description: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+
+const mapOrList = <T extends z.ZodType>(item: T) => z.union([z.record(z.string(), item), z.array(item)]);
+
+export const referenceConstellationSchema = z.looseObject({
+  constellation_id: z.string().optional(),
+  name: z.string().nullable().optional(),
+  state: z.string().optional(),
+  tasks: mapOrList(refTaskSchema).optional(),
+  dependencies: mapOrList(refLineSchema).optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  created_at: timestamp,
+});
+
+const PRIORITIES: Record<string, TaskPriority> = { low: 1, medium: 2, high: 3, critical: 4 };
+const STATUSES: Record<string, TaskStatus> = {
+  pending: 'pending',
+  waiting_dependency: 'pending',
+  running: 'pending', // a task that was running elsewhere is run again here
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+const TYPES = new Set<DependencyType>(['unconditional', 'conditional', 'success_only', 'completion_only']);
+
+/** Converts the reference's JSON into a native plan. Throws {@link InvalidInputError} listing every problem. */
+export function importReference(value: unknown, source?: string): PlanFile {
+  const parsed = referenceConstellationSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      parsed.error.issues.map((i) => ({ code: 'invalid_field', message: i.message, path: formatPath(i.path) })),
+      source,
+    );
+  }
+  const ref = parsed.data;
+  const problems: Problem[] = [];
+  const entries = <T>(x: Record<string, T> | T[] | undefined, idOf: (t: T) => string | undefined): [string, T, string][] =>
+    x === undefined ? [] : Array.isArray(x) ? x.map((t, i) => [idOf(t) ?? '', t, `[${i}]`]) : Object.entries(x).map(([k, t]) => [k, t, formatPath([k])]);
+
+  const tasks: TaskFile[] = entries(ref.tasks, (t) => t.task_id).map(([id, t, at]) => {
+    const path = `tasks${at.startsWith('[') ? at : `.${at}`}`;
+    if (!id) problems.push({ code: 'invalid_field', message: 'task has no task_id', path });
+    const task: Record<string, unknown> = { id, name: t.name || id };
+    if (t.description) task.description = t.description;
+    if (t.tips?.length) task.tips = t.tips;
+    if (t.target_device_id) task.device = t.target_device_id;
+    if (t.device_type) task.deviceType = t.device_type;
+    const p = t.priority;
+    if (p !== null && p !== undefined) {
+      const n = typeof p === 'number' ? p : /^[1-4]$/.test(p) ? Number(p) : PRIORITIES[p.toLowerCase()];
+      if (n === undefined) problems.push({ code: 'invalid_field', message: `unknown priority '${String(p)}'`, path: `${path}.priority` });
+      else task.priority = n;
+    }
+    if (t.status) {
+      const s = STATUSES[t.status];
+      if (!s) problems.push({ code: 'invalid_field', message: `unknown status '${t.status}'`, path: `${path}.status` });
+      else if (s !== 'pending') task.status = s;
+    }
+    if (t.result !== undefined && t.result !== null) task.result = t.result;
+    if (t.error) task.error = { code: 'error', message: t.error };
+    if (t.timeout) task.timeoutMs = Math.round(t.timeout * 1000);
+    if (t.retry_count) task.retries = t.retry_count;
+    if (t.current_retry && task.status) task.attempts = t.current_retry + 1;
+    if (t.task_data && Object.keys(t.task_data).length > 0) task.inputs = t.task_data;
+    if (t.expected_output_type) task.metadata = { expectedOutputType: t.expected_output_type };
+    if (t.created_at) task.createdAt = t.created_at;
+    if (t.execution_start_time) task.startedAt = t.execution_start_time;
+    if (t.execution_end_time) task.endedAt = t.execution_end_time;
+    return task as TaskFile;
+  });
+
+  const dependencies: DependencyFile[] = entries(ref.dependencies, (l) => l.line_id).map(([id, l, at]) => {
+    const path = `dependencies${at.startsWith('[') ? at : `.${at}`}`;
+    const dep: Record<string, unknown> = { from: l.from_task_id, to: l.to_task_id };
+    if (id) dep.id = id;
+    const type = l.dependency_type ?? 'unconditional';
+    if (!TYPES.has(type as DependencyType)) problems.push({ code: 'invalid_field', message: `unknown dependency_type '${type}'`, path: `${path}.dependency_type` });
+    else if (type !== 'unconditional') dep.type = type;
+    if (typeof l.metadata?.when === 'string') dep.when = l.metadata.when;
+    if (l.condition_description && l.condition_description !== dep.when) dep.condition = l.condition_description;
+    return dep as DependencyFile;
+  });
+  if (problems.length > 0) throw new InvalidInputError(problems, source);
+
+  const plan: Record<string, unknown> = {};
+  if (ref.constellation_id) plan.id = ref.constellation_id;
+  if (ref.name) plan.name = ref.name;
+  if (ref.metadata && Object.keys(ref.metadata).length > 0) plan.metadata = ref.metadata;
+  plan.tasks = tasks;
+  plan.dependencies = dependencies;
+  return plan as PlanFile;
+}
+
+const PRIORITY_OUT: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4 };
+const iso = (s: string | undefined) => (s ? s.replace(/Z$/, '+00:00') : null);
+
+/** Writes a constellation in the reference's `to_dict` form (lower-case values, integer priority, maps keyed by id). */
+export function exportReference(c: Constellation, now = new Date()): Record<string, unknown> {
+  const stamp = iso(now.toISOString());
+  const tasks: Record<string, unknown> = {};
+  for (const t of c.tasks()) {
+    const deps = c.incoming(t.id).map((d) => d.from);
+    const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
+    const ended = t.endedAt ? Date.parse(t.endedAt) : NaN;
+    tasks[t.id] = {
+      task_id: t.id,
+      name: t.name,
+      description: t.description,
+      tips: t.tips,
+      task_description: t.description,
+      target_device_id: t.device ?? t.assignedDevice ?? null,
+      device_type: t.deviceType ?? null,
+      priority: PRIORITY_OUT[t.priority],
+      status: t.status === 'ready' ? 'pending' : t.status === 'skipped' ? 'cancelled' : t.status,
+      result: t.result ?? null,
+      error: t.error ? t.error.message : null,
+      timeout: t.timeoutMs !== undefined ? t.timeoutMs / 1000 : null,
+      retry_count: t.retries,
+      current_retry: Math.max(0, t.attempts - 1),
+      task_data: typeof t.inputs === 'object' && t.inputs !== null && !Array.isArray(t.inputs) ? t.inputs : t.inputs === undefined ? {} : { inputs: t.inputs },
+      expected_output_type: typeof t.metadata?.expectedOutputType === 'string' ? t.metadata.expectedOutputType : null,
+      created_at: iso(t.createdAt) ?? stamp,
+      updated_at: stamp,
+      execution_start_time: iso(t.startedAt),
+      execution_end_time: iso(t.endedAt),
+      execution_duration: Number.isFinite(started) && Number.isFinite(ended) ? (ended - started) / 1000 : null,
+      dependencies: deps,
+      dependents: c.outgoing(t.id).map((d) => d.to),
+    };
+  }
+  const dependencies: Record<string, unknown> = {};
+  for (const d of c.dependencies()) {
+    dependencies[d.id] = {
+      line_id: d.id,
+      from_task_id: d.from,
+      to_task_id: d.to,
+      dependency_type: d.type,
+      condition_description: d.condition ?? d.when ?? '',
+      metadata: d.when ? { when: d.when } : {},
+      is_satisfied: c.task(d.from).status === 'completed',
+      last_evaluation_result: null,
+      last_evaluation_time: null,
+      created_at: stamp,
+      updated_at: stamp,
+    };
+  }
+  const state = c.state;
+  return {
+    constellation_id: c.id,
+    name: c.info.name,
+    state,
+    tasks,
+    dependencies,
+    metadata: c.info.metadata,
+    created_at: stamp,
+    updated_at: stamp,
+    execution_start_time: null,
+    execution_end_time: null,
+    execution_duration: null,
+  };
+}

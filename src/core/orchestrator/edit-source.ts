@@ -1,0 +1,51 @@
+import type { Constellation } from '../model/constellation';
+import type { Dependency, TaskError, TaskStatus } from '../model/types';
+import type { Violation } from '../editing/violations';
+
+/** A finished task an edit round is about. */
+export interface Completion {
+  readonly taskId: string;
+  readonly status: TaskStatus;
+  readonly result?: unknown;
+  readonly error?: TaskError | undefined;
+}
+
+/** What the orchestrator gives an edit source for one round. */
+export interface EditRequest {
+  readonly round: number;
+  /** Every completion since the previous round: batched, so one call covers many. */
+  readonly completions: readonly Completion[];
+  /** The live constellation. Read it; change it only by returning operations. */
+  readonly constellation: Constellation;
+  /** Conditional edges out of these completions that wait for a decision (`update_dependency` with `satisfied`). */
+  readonly decisionsNeeded: readonly Dependency[];
+  /** Checks operations against the current constellation without applying them. */
+  validate(operations: readonly unknown[]): readonly Violation[];
+  /** Set when the previous answer of this round was rejected: repair it. */
+  readonly rejected?: { readonly operations: readonly unknown[]; readonly violations: readonly Violation[] } | undefined;
+  /** Aborted when the round times out or the run ends. */
+  readonly signal: AbortSignal;
+}
+
+/** An edit source's answer. */
+export interface EditProposal {
+  /** `continue` (default), `finish` (the work is done) or `fail` (give up, with `reason`). */
+  readonly status?: 'continue' | 'finish' | 'fail' | undefined;
+  readonly operations: readonly unknown[];
+  readonly reason?: string | undefined;
+}
+
+/**
+ * Proposes edits to the rest of the plan as results arrive: the language-model agent, a
+ * scripted source in tests, or a file of scripted edits for the CLI.
+ */
+export interface EditSource {
+  propose(request: EditRequest): Promise<EditProposal | undefined>;
+}
+
+/**
+ * Scope of the safe assignment lock while a batch is being produced or reviewed:
+ * `all` holds every new dispatch (the reference's rule); `downstream` holds only tasks
+ * downstream of the batch's completions.
+ */
+export type LockScope = 'all' | 'downstream';

@@ -1,0 +1,97 @@
+import type { Constellation } from '../model/constellation';
+import { edgeOutcome } from '../model/dependency-rules';
+import type { Dependency } from '../model/types';
+
+/** What a task's incoming edges say about it. */
+export type Verdict = { readonly kind: 'ready' } | { readonly kind: 'waiting' } | { readonly kind: 'skip'; readonly upstream: string };
+
+const READY: Verdict = { kind: 'ready' };
+const WAITING: Verdict = { kind: 'waiting' };
+
+/**
+ * Readiness, derived from edges. Each edge is evaluated by the pure dependency rule; an edge
+ * is *settled* once its rule gives `satisfied` or `skip`. Per task, the number of unsettled
+ * incoming edges is cached so a completion costs O(out-degree), not O(in-degree) of every
+ * dependant; the cache is re-derived from the edges ({@link Readiness.recount}) whenever an
+ * edit or a retry touches a task, and {@link Readiness.audit} checks it against the edges.
+ */
+export class Readiness {
+  private readonly unsettled = new Map<string, number>();
+  private readonly settled = new Set<string>();
+
+  constructor(
+    private readonly c: Constellation,
+    /** True while the edit source has not yet seen `upstream` finish (conditional edges wait). */
+    private readonly awaitingAgent: (upstream: string) => boolean,
+  ) {}
+
+  private outcome(dep: Dependency) {
+    const up = this.c.task(dep.from);
+    return edgeOutcome(dep, up, { predicate: this.c.predicate(dep), awaitingAgent: this.awaitingAgent(dep.from) });
+  }
+
+  /** Re-derives a task's verdict from all its incoming edges. */
+  recount(taskId: string): Verdict {
+    let waiting = 0;
+    let skipBy: string | undefined;
+    this.c.graph.forEachInEdge(taskId, (key, dep) => {
+      const o = this.outcome(dep);
+      if (o === 'wait') {
+        waiting++;
+        this.settled.delete(key);
+        return;
+      }
+      this.settled.add(key);
+      if (o === 'skip' && skipBy === undefined) skipBy = dep.from;
+    });
+    this.unsettled.set(taskId, waiting);
+    if (skipBy !== undefined) return { kind: 'skip', upstream: skipBy };
+    return waiting === 0 ? READY : WAITING;
+  }
+
+  /**
+   * Settles the outgoing edges of a task that has finished (or whose conditional edges the
+   * agent has now decided) and reports each dependant whose verdict changed.
+   */
+  settleOutgoing(taskId: string, report: (taskId: string, verdict: Verdict) => void): void {
+    this.c.graph.forEachOutEdge(taskId, (key, dep) => {
+      if (this.settled.has(key)) return;
+      const o = this.outcome(dep);
+      if (o === 'wait') return;
+      this.settled.add(key);
+      if (o === 'skip') {
+        report(dep.to, { kind: 'skip', upstream: taskId });
+        return;
+      }
+      const left = (this.unsettled.get(dep.to) ?? 1) - 1;
+      this.unsettled.set(dep.to, left);
+      if (left === 0) report(dep.to, READY);
+    });
+  }
+
+  unsettledCount(taskId: string): number {
+    return this.unsettled.get(taskId) ?? 0;
+  }
+
+  forgetTask(taskId: string): void {
+    this.unsettled.delete(taskId);
+  }
+
+  forgetDependency(depId: string): void {
+    this.settled.delete(depId);
+  }
+
+  /** Tasks whose cached count disagrees with their edges (empty when all is well). */
+  audit(): string[] {
+    const wrong: string[] = [];
+    for (const task of this.c.tasks()) {
+      if (task.status !== 'pending' && task.status !== 'ready') continue;
+      let waiting = 0;
+      this.c.graph.forEachInEdge(task.id, (_k, dep) => {
+        if (this.outcome(dep) === 'wait') waiting++;
+      });
+      if (waiting !== (this.unsettled.get(task.id) ?? 0)) wrong.push(task.id);
+    }
+    return wrong;
+  }
+}
