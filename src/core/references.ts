@@ -72,7 +72,6 @@ export function findReferences(fields: ReferenceFields): TaskReference[] {
  */
 export function resolveReferences<T extends ReferenceFields>(fields: T, source: ResolvedValueSource): T {
   const out: Record<string, unknown> = {};
-  const record = fields as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     let value: unknown;
     if (key === 'description' && typeof fields.description === 'string') {
@@ -90,7 +89,7 @@ export function resolveReferences<T extends ReferenceFields>(fields: T, source: 
         return joinParts(parts, source);
       });
     } else {
-      value = copyDeep(record[key]);
+      value = copyDeep(ownData(fields, key));
     }
     defineData(out, key, value);
   }
@@ -241,16 +240,18 @@ function lookup(ref: TaskReference, source: ResolvedValueSource): unknown {
   return current;
 }
 
-// Own data properties only: a path like `.constructor` or `.__proto__` cannot climb into a
-// prototype, and getters on odd result objects are never run.
 function readOwn(target: unknown, key: string | number): unknown {
-  const name = String(key);
   if (typeof target === 'string') {
-    if (name === 'length') return target.length;
+    if (key === 'length') return target.length;
     return typeof key === 'number' && key < target.length ? target.charAt(key) : undefined;
   }
-  if (!Array.isArray(target) && !isPlainObject(target)) return undefined;
-  const descriptor = Object.getOwnPropertyDescriptor(target, name);
+  return Array.isArray(target) || isPlainObject(target) ? ownData(target as object, String(key)) : undefined;
+}
+
+// Own data properties only: a path like `.constructor` or `.__proto__` cannot climb into a
+// prototype, and getters on odd result objects are never run.
+function ownData(target: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
   if (descriptor === undefined || !('value' in descriptor)) return undefined;
   const value: unknown = descriptor.value;
   return value;
@@ -295,12 +296,12 @@ function copyDeep(
     const out: unknown[] = [];
     seen.set(value, out);
     const items = value as readonly unknown[];
-    for (let i = 0; i < items.length; i++) out.push(visit(items[i], i));
+    for (let i = 0; i < items.length; i++) out.push(visit(ownData(items, String(i)), i));
     return out;
   }
   const out: Record<string, unknown> = {};
   seen.set(value, out);
-  for (const key of Object.keys(value)) defineData(out, key, visit(value[key], key));
+  for (const key of Object.keys(value)) defineData(out, key, visit(ownData(value, key), key));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dependencyTypeSchema, taskDefinitionShape, taskFileSchema, ID_PATTERN } from '../model/schema';
+import { DEPENDENCY_ID_PATTERN, dependencyTypeSchema, taskDefinitionShape, taskFileSchema, ID_PATTERN } from '../model/schema';
 
 const taskId = z.string().regex(ID_PATTERN, { message: 'not a valid task id' });
 
@@ -26,7 +26,7 @@ export const operationSchema = z.discriminatedUnion('op', [
   z.strictObject({
     op: z.literal('add_dependency'),
     dependency: z.strictObject({
-      id: z.string().regex(ID_PATTERN, { message: 'not a valid dependency id' }).optional(),
+      id: z.string().regex(DEPENDENCY_ID_PATTERN, { message: 'not a valid dependency id' }).optional(),
       from: taskId,
       to: taskId,
       type: dependencyTypeSchema.optional(),

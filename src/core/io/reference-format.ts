@@ -43,14 +43,12 @@ const refLineSchema = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
-const mapOrList = <T extends z.ZodType>(item: T) => z.union([z.record(z.string(), item), z.array(item)]);
-
 export const referenceConstellationSchema = z.looseObject({
   constellation_id: z.string().optional(),
   name: z.string().nullable().optional(),
   state: z.string().optional(),
-  tasks: mapOrList(refTaskSchema).optional(),
-  dependencies: mapOrList(refLineSchema).optional(),
+  tasks: z.unknown().optional(),
+  dependencies: z.unknown().optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   created_at: timestamp,
 });
@@ -77,11 +75,28 @@ export function importReference(value: unknown, source?: string): PlanFile {
   }
   const ref = parsed.data;
   const problems: Problem[] = [];
-  const entries = <T>(x: Record<string, T> | T[] | undefined, idOf: (t: T) => string | undefined): [string, T, string][] =>
-    x === undefined ? [] : Array.isArray(x) ? x.map((t, i) => [idOf(t) ?? '', t, `[${i}]`]) : Object.entries(x).map(([k, t]) => [k, t, formatPath([k])]);
+  /** Entries of a map keyed by id or a list, each validated on its own so errors name the entry. */
+  const entries = <T extends z.ZodType>(x: unknown, key: string, schema: T, idOf: (t: z.output<T>) => string | undefined): [string, z.output<T>, string][] => {
+    if (x === undefined || x === null) return [];
+    if (typeof x !== 'object') {
+      problems.push({ code: 'invalid_field', message: `${key} must be an object keyed by id or a list`, path: key });
+      return [];
+    }
+    const raw: [string | number, unknown][] = Array.isArray(x) ? x.map((t, i) => [i, t]) : Object.entries(x);
+    const out: [string, z.output<T>, string][] = [];
+    for (const [k, item] of raw) {
+      const r = schema.safeParse(item);
+      if (!r.success) {
+        for (const i of r.error.issues) problems.push({ code: 'invalid_field', message: i.message, path: formatPath([key, k, ...i.path]) });
+        continue;
+      }
+      const data = r.data as z.output<T>;
+      out.push([typeof k === 'number' ? (idOf(data) ?? '') : k, data, formatPath([key, k])]);
+    }
+    return out;
+  };
 
-  const tasks: TaskFile[] = entries(ref.tasks, (t) => t.task_id).map(([id, t, at]) => {
-    const path = `tasks${at.startsWith('[') ? at : `.${at}`}`;
+  const tasks: TaskFile[] = entries(ref.tasks, 'tasks', refTaskSchema, (t) => t.task_id).map(([id, t, path]) => {
     if (!id) problems.push({ code: 'invalid_field', message: 'task has no task_id', path });
     const task: Record<string, unknown> = { id, name: t.name || id };
     if (t.description) task.description = t.description;
@@ -112,8 +127,7 @@ export function importReference(value: unknown, source?: string): PlanFile {
     return task as TaskFile;
   });
 
-  const dependencies: DependencyFile[] = entries(ref.dependencies, (l) => l.line_id).map(([id, l, at]) => {
-    const path = `dependencies${at.startsWith('[') ? at : `.${at}`}`;
+  const dependencies: DependencyFile[] = entries(ref.dependencies, 'dependencies', refLineSchema, (l) => l.line_id).map(([id, l, path]) => {
     const dep: Record<string, unknown> = { from: l.from_task_id, to: l.to_task_id };
     if (id) dep.id = id;
     const type = l.dependency_type ?? 'unconditional';

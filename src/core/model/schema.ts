@@ -4,6 +4,9 @@ import { DEPENDENCY_TYPES, TASK_STATUSES, type DependencyType, type TaskStatus }
 /** Task and device ids: what fits in a file name, a URL segment and a `${tasks.<id>}` reference. */
 export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
 
+/** Dependency ids: any visible characters (the default is `from->to`). */
+export const DEPENDENCY_ID_PATTERN = /^\S{1,400}$/;
+
 const id = (what: string) =>
   z.string().regex(ID_PATTERN, {
     message: `${what} must be 1–200 characters of letters, digits, '_', '.', ':' or '-', not starting with '.', ':' or '-'`,
@@ -59,7 +62,7 @@ export const dependencyTypeSchema = z.enum(DEPENDENCY_TYPES as [DependencyType, 
 
 /** A dependency in a `*.constellation.json`: `to` waits for `from`. */
 export const dependencyFileSchema = z.strictObject({
-  id: id('dependency id').optional(),
+  id: z.string().regex(DEPENDENCY_ID_PATTERN, { message: 'dependency id must be 1–400 characters without spaces' }).optional(),
   from: id('task id'),
   to: id('task id'),
   type: dependencyTypeSchema.optional(),

@@ -1,0 +1,22 @@
+// `npm test`: compile (type-check), lint, build, then every test tier. Stops at the first failing step.
+import { spawnSync } from 'node:child_process';
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const steps = [
+  ['type-check and compile', npx, ['tsc', '-p', '.']],
+  ['lint', npx, ['eslint', '.']],
+  ['build', process.execPath, ['scripts/build.mjs']],
+  ['unit tests', process.execPath, ['scripts/run-node-tests.mjs', 'unit', 'out/test/unit']],
+];
+const started = Date.now();
+for (const [name, cmd, args] of steps) {
+  const t0 = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`\n${name} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+  console.log(`=== ${name}: ok in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+console.log(`\nall steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

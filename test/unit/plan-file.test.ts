@@ -1,0 +1,99 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parsePlanText, planFromJson, toPlanFile } from '../../src/core/io/plan-file';
+import { InvalidInputError } from '../../src/core/model/errors';
+
+function problemsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InvalidInputError) return err.problems.map((p) => [p.code, p.path]);
+    throw err;
+  }
+  assert.fail('expected InvalidInputError');
+}
+
+describe('plan files', () => {
+  it('loads a minimal plan with defaults', () => {
+    const c = planFromJson({ tasks: [{ id: 'a' }, { id: 'b' }], dependencies: [{ from: 'a', to: 'b' }] });
+    assert.equal(c.task('a').priority, 2);
+    assert.equal(c.dependency('a->b').type, 'unconditional');
+    assert.equal(c.state, 'ready');
+  });
+
+  it('schema errors name the JSON path', () => {
+    assert.deepEqual(
+      problemsOf(() => planFromJson({ tasks: [{ id: 'a', priority: 9 }, { id: 'b c' }, { id: 'd', dependsOn: ['a'] }], dependencies: [{ from: 'a' }] })),
+      [
+        ['invalid_field', 'tasks[0].priority'],
+        ['invalid_field', 'tasks[1].id'],
+        ['invalid_field', 'tasks[2]'],
+        ['invalid_field', 'dependencies[0].to'],
+      ],
+    );
+  });
+
+  it('JSON syntax errors give line and column', () => {
+    const err = (() => {
+      try {
+        parsePlanText('{\n  "tasks": [\n    {"id": "a",}\n  ]\n}', { source: 'x.constellation.json' });
+      } catch (e) {
+        return e as InvalidInputError;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof InvalidInputError);
+    assert.equal(err.problems[0]?.path, 'line 3, column 16');
+    assert.match(err.message, /^x\.constellation\.json: line 3, column 16: not valid JSON/);
+  });
+
+  it('structural problems are all reported', () => {
+    assert.deepEqual(
+      problemsOf(() =>
+        planFromJson({
+          tasks: [{ id: 'a', device: 'ghost' }, { id: 'a' }, { id: 'b' }],
+          dependencies: [{ from: 'a', to: 'zz' }, { from: 'b', to: 'b' }, { from: 'a', to: 'b', type: 'conditional', when: 'result.(' }],
+        }, { devices: { hasDevice: () => false } }),
+      ),
+      [
+        ['unknown_device', 'tasks[0].device'],
+        ['duplicate_id', 'tasks[1].id'],
+        ['unknown_task', 'dependencies[0].to'],
+        ['cycle', 'dependencies[1]'],
+        ['bad_condition', 'dependencies[2].when'],
+      ],
+    );
+  });
+
+  it('a cycle is reported with its path', () => {
+    assert.throws(
+      () => planFromJson({ tasks: [{ id: 'a' }, { id: 'b' }, { id: 'c' }], dependencies: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'c', to: 'a' }] }),
+      /dependencies form a cycle: (a → b → c → a|b → c → a → b|c → a → b → c)/,
+    );
+  });
+
+  it('references must point upstream', () => {
+    assert.deepEqual(problemsOf(() => planFromJson({ tasks: [{ id: 'a' }, { id: 'b', description: '${tasks.a.result}' }] })), [['bad_reference', 'tasks[1].description']]);
+  });
+
+  it('round-trips through toPlanFile, with state when asked', () => {
+    const plan = { id: 'p', name: 'P', tasks: [{ id: 'a', name: 'A', priority: 4, inputs: { x: 1 } }, { id: 'b', name: 'b', priority: 2 }], dependencies: [{ id: 'a->b', from: 'a', to: 'b', type: 'success_only' as const }] };
+    const c = planFromJson(plan);
+    assert.deepEqual(toPlanFile(c), plan);
+    c.transition('a', 'completed');
+    c.task('a').result = { ok: 1 };
+    const again = planFromJson(toPlanFile(c, true));
+    assert.equal(again.task('a').status, 'completed');
+    assert.deepEqual(again.task('a').result, { ok: 1 });
+  });
+
+  it('the benchmark graphs are valid plans as they are', () => {
+    const dir = path.resolve(__dirname, '../../../../shared/bench/workloads');
+    const file = path.join(dir, 'W3-layered-2000.json');
+    if (!fs.existsSync(file)) assert.fail(`benchmark workloads missing at ${dir}`);
+    const c = parsePlanText(fs.readFileSync(file, 'utf8'));
+    assert.equal(c.size, 2000);
+  });
+});
