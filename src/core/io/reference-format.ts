@@ -90,7 +90,7 @@ export function importReference(value: unknown, source?: string): PlanFile {
         for (const i of r.error.issues) problems.push({ code: 'invalid_field', message: i.message, path: formatPath([key, k, ...i.path]) });
         continue;
       }
-      const data = r.data as z.output<T>;
+      const data = r.data;
       out.push([typeof k === 'number' ? (idOf(data) ?? '') : k, data, formatPath([key, k])]);
     }
     return out;

@@ -9,7 +9,7 @@ import type { Constellation } from '../model/constellation';
 import { isTerminal, type Task, type TaskError } from '../model/types';
 import { resolveReferences } from '../references';
 import { computeRanks } from '../scheduling/ranks';
-import { readyKey } from '../scheduling/ready-order';
+import { readyKey, runsBefore } from '../scheduling/ready-order';
 import { Readiness, type Verdict } from '../scheduling/readiness';
 import { Placer, canRun, type AssignmentStrategy } from './assignment';
 import { DevicePool, type DeviceAvailability, type DeviceSlot, type DeviceSpec } from './device-pool';
@@ -39,6 +39,8 @@ export interface OrchestratorOptions {
   readonly interrupted?: readonly { taskId: string; device?: string | undefined; attempt: number }[] | undefined;
 }
 
+const READY: Verdict = { kind: 'ready' };
+
 interface Runtime {
   token: number;
   queuedOn?: DeviceSlot | undefined;
@@ -50,6 +52,8 @@ interface Runtime {
   timeout?: TimerHandle | undefined;
   retry?: TimerHandle | undefined;
   hasReferences: boolean;
+  /** Whether `task_ready` has been emitted for the current readiness. */
+  announced: boolean;
 }
 
 /**
@@ -72,6 +76,7 @@ export class Orchestrator {
   private readonly rt = new Map<string, Runtime>();
   private ranks = new Map<string, number>();
   private readonly held: Task[] = [];
+  private unannounced: Task[] = [];
   private running = 0;
   private retryTimers = 0;
   private paused = false;
@@ -125,7 +130,14 @@ export class Orchestrator {
     for (const task of c.tasks()) {
       if (task.status === 'ready' || task.status === 'running') c.transition(task.id, 'pending');
     }
-    for (const task of c.tasks()) if (task.status === 'pending') this.apply(task.id, this.readiness.recount(task.id));
+    const readied: string[] = [];
+    for (const task of c.tasks()) {
+      if (task.status !== 'pending') continue;
+      const verdict = this.readiness.recount(task.id);
+      if (verdict.kind === 'ready') readied.push(task.id);
+      else this.apply(task.id, verdict);
+    }
+    this.readyInOrder(readied);
     this.afterChange();
     return this.done;
   }
@@ -261,7 +273,7 @@ export class Orchestrator {
   private newRuntime(task: Task): Runtime {
     const hasReferences =
       task.description.includes('${tasks') || task.tips.some((t) => t.includes('${tasks')) || (task.inputs !== undefined && JSON.stringify(task.inputs).includes('${tasks'));
-    return { token: 0, readyAt: 0, startedAt: 0, chunk: 0, hasReferences };
+    return { token: 0, readyAt: 0, startedAt: 0, chunk: 0, hasReferences, announced: false };
   }
 
   /** Acts on a verdict for a task that has not started. */
@@ -285,6 +297,7 @@ export class Orchestrator {
   /** A task reached a final status: settle its outgoing edges (iteratively: chains can be long). */
   private settle(taskId: string): void {
     const work = [taskId];
+    const readied: string[] = [];
     while (work.length > 0) {
       const id = work.pop()!;
       this.readiness.settleOutgoing(id, (down, verdict) => {
@@ -296,16 +309,50 @@ export class Orchestrator {
           this.constellation.transition(down, 'skipped');
           this.events.emit('task_skipped', { taskId: down, upstream: verdict.upstream, reason: t.error.message });
           work.push(down);
-        } else this.apply(down, verdict);
+        } else if (verdict.kind === 'ready') readied.push(down);
+        else this.apply(down, verdict);
       });
     }
+    this.readyInOrder(readied);
   }
 
+  /** Readies tasks that became ready together, best first, so free slots go to the right ones. */
+  private readyInOrder(ids: string[]): void {
+    if (ids.length > 1) {
+      const keys = ids.map((id) => readyKey(this.constellation.task(id), this.ranks.get(id) ?? 0, this.constellation.dependantCount(id)));
+      keys.sort((a, b) => (runsBefore(a, b) ? -1 : runsBefore(b, a) ? 1 : 0));
+      for (const k of keys) this.apply(k.id, READY);
+    } else if (ids.length === 1) this.apply(ids[0]!, READY);
+  }
+
+  /**
+   * Marks a task ready and queues it. Its `task_ready` event is emitted just before it starts
+   * or once the dispatch pass is over, whichever comes first: when a completion readies a
+   * thousand tasks, the first ones reach free devices without waiting for a thousand events.
+   */
   private becomeReady(task: Task): void {
     this.constellation.transition(task.id, 'ready');
-    this.rt.get(task.id)!.readyAt = this.clock.monotonic();
-    this.events.emit('task_ready', { taskId: task.id });
+    const rt = this.rt.get(task.id)!;
+    rt.readyAt = this.clock.monotonic();
+    rt.announced = false;
+    this.unannounced.push(task);
     this.enqueue(task);
+  }
+
+  private announce(task: Task, rt: Runtime): void {
+    if (rt.announced) return;
+    rt.announced = true;
+    this.events.emit('task_ready', { taskId: task.id });
+  }
+
+  private announceReady(): void {
+    const tasks = this.unannounced;
+    if (tasks.length === 0) return;
+    this.unannounced = [];
+    for (const task of tasks) {
+      const rt = this.rt.get(task.id);
+      if (rt && task.status === 'ready') this.announce(task, rt);
+    }
   }
 
   // --- placement and dispatch ---------------------------------------------------------------
@@ -320,6 +367,8 @@ export class Orchestrator {
     rt.queuedOn = slot;
     if (task.device === undefined) task.assignedDevice = slot.id;
     slot.queue.push(readyKey(task, this.ranks.get(task.id) ?? 0, this.constellation.dependantCount(task.id)));
+    // A free device takes work at once instead of after the whole pass (dispatch latency).
+    if (this.started && slot.hasFreeSlot && !this.pumping) this.dispatchFrom(slot);
   }
 
   private dequeue(task: Task): void {
@@ -385,6 +434,7 @@ export class Orchestrator {
     task.assignedDevice = slot.id;
     task.startedAt = new Date(this.clock.now()).toISOString();
     task.endedAt = undefined;
+    this.announce(task, rt);
     c.transition(task.id, 'running');
     slot.running.add(task.id);
     this.running++;
@@ -489,8 +539,9 @@ export class Orchestrator {
   }
 
   private finished(task: Task): void {
-    this.settle(task.id);
+    // Take the edit lock first: tasks this completion readies are dispatched while settling.
     if (this.edits && (task.status === 'completed' || task.status === 'failed')) this.edits.noteCompletion(task.id);
+    this.settle(task.id);
   }
 
   private cancelOne(task: Task, reason: string): void {
@@ -581,6 +632,7 @@ export class Orchestrator {
   private afterChange(): void {
     if (!this.started || this.ended) return;
     this.pump();
+    this.announceReady();
     this.edits?.maybeStart();
     this.checkEnd();
   }

@@ -1,0 +1,90 @@
+import type { EditDiff } from '../../core/editing/editor';
+import type { RunEvent } from '../../core/events/event-map';
+import type { Constellation } from '../../core/model/constellation';
+import { formatDuration, oneLine, plural, type Style } from './format';
+
+/** One notable event, worded for people. */
+export interface EventLine {
+  /** `started`, `completed`, `failed`, `retrying`, …: the verb column of the plain log. */
+  readonly verb: string;
+  readonly text: string;
+  readonly tone: 'info' | 'good' | 'bad' | 'warn' | 'muted';
+  /** A single-width symbol for the live display. */
+  readonly icon: string;
+}
+
+/** Colours a line by its tone. */
+export function toneColour(style: Style, tone: EventLine['tone']): (s: string) => string {
+  return { info: style.cyan, good: style.green, bad: style.red, warn: style.yellow, muted: style.gray }[tone];
+}
+
+/**
+ * Words an event, or returns undefined for events that are not worth a line (`task_ready`,
+ * output, the start and end of the run, which the session prints itself).
+ */
+export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefined {
+  switch (e.type) {
+    case 'task_started':
+      return { verb: 'started', icon: '▶', tone: 'info', text: `${e.taskId} on ${e.device}${e.attempt > 1 ? ` (attempt ${e.attempt}${ofAttempts(c, e.taskId)})` : ''}` };
+    case 'task_completed':
+      return { verb: 'completed', icon: '✔', tone: 'good', text: `${e.taskId} on ${e.device} in ${formatDuration(e.durationMs)}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}` };
+    case 'task_failed': {
+      const where = e.device ? ` on ${e.device}` : '';
+      const attempt = `attempt ${e.attempt}${ofAttempts(c, e.taskId)}`;
+      const why = `${oneLine(e.error.message)} [${e.error.code}]`;
+      if (e.willRetry) {
+        const when = e.retryInMs !== undefined ? ` in ${formatDuration(e.retryInMs)}` : '';
+        return { verb: 'retrying', icon: '↻', tone: 'warn', text: `${e.taskId} failed${where} (${attempt}): ${why}; will retry${when}` };
+      }
+      const task = c.tryTask(e.taskId);
+      const end = task && task.retries > 0 ? 'no retries left' : 'no retries';
+      return { verb: 'failed', icon: '✖', tone: 'bad', text: `${e.taskId}${where} (${attempt}): ${why}; ${end}` };
+    }
+    case 'task_skipped':
+      return { verb: 'skipped', icon: '↷', tone: 'warn', text: `${e.taskId}: ${e.reason}` };
+    case 'task_cancelled':
+      return { verb: 'cancelled', icon: '■', tone: 'muted', text: `${e.taskId}${e.wasRunning ? ' (was running)' : ''}: ${e.reason}` };
+    case 'task_interrupted':
+      return { verb: 'interrupted', icon: '⚡', tone: 'warn', text: `${e.taskId} was running${e.device ? ` on ${e.device}` : ''} when the previous process stopped; it runs again` };
+    case 'constellation_modified': {
+      const after = e.triggeredBy.length > 0 ? ` after ${e.triggeredBy.join(', ')}` : '';
+      const round = e.round !== undefined ? ` round ${e.round}` : '';
+      return { verb: 'edited', icon: '✎', tone: 'info', text: `edit applied (${e.source}${round}${after}): ${describeDiff(e.diff)}` };
+    }
+    case 'edit_rejected': {
+      const details = e.violations.slice(0, 3).map((v) => `op ${v.opIndex}: ${v.message} [${v.code}]`);
+      const more = e.violations.length > 3 ? `; +${e.violations.length - 3} more` : '';
+      const body = details.length > 0 ? `${details.join('; ')}${more}` : e.message;
+      const repair = e.willRepair ? '; asking the edit source to repair it' : '';
+      return { verb: 'rejected', icon: '✎', tone: 'bad', text: `edit round ${e.round} rejected (${e.code}): ${body}${repair}` };
+    }
+    case 'edit_proposed':
+      return e.status === 'fail' ? { verb: 'agent', icon: '✖', tone: 'bad', text: `the edit source gave up (round ${e.round})` } : undefined;
+    case 'run_paused':
+      return { verb: 'paused', icon: '‖', tone: 'warn', text: 'run paused: nothing new starts' };
+    case 'run_resumed':
+      return { verb: 'resumed', icon: '▶', tone: 'info', text: 'run resumed' };
+    case 'device_status_changed':
+      return e.previous === 'unknown' ? undefined : { verb: 'device', icon: '◆', tone: e.status === 'available' ? 'good' : 'warn', text: `${e.deviceId}: ${e.previous} → ${e.status}` };
+    default:
+      return undefined;
+  }
+}
+
+function ofAttempts(c: Constellation, taskId: string): string {
+  const task = c.tryTask(taskId);
+  return task && task.retries > 0 ? ` of ${task.retries + 1}` : '';
+}
+
+/** `+1 task, ~2 tasks, +1 dependency`. */
+export function describeDiff(d: EditDiff): string {
+  const parts: string[] = [];
+  const add = (n: number, sign: string, word: string) => n > 0 && parts.push(`${sign}${plural(n, word, word === 'dependency' ? 'dependencies' : `${word}s`)}`);
+  add(d.addedTasks.length, '+', 'task');
+  add(d.removedTasks.length, '-', 'task');
+  add(d.updatedTasks.length, '~', 'task');
+  add(d.addedDependencies.length, '+', 'dependency');
+  add(d.removedDependencies.length, '-', 'dependency');
+  add(d.updatedDependencies.length, '~', 'dependency');
+  return parts.length > 0 ? parts.join(', ') : 'no change';
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../core/clock';
+import type { Constellation } from '../core/model/constellation';
+import type { AssignmentStrategy } from '../core/orchestrator/assignment';
+import type { EditSource, LockScope } from '../core/orchestrator/edit-source';
+import { Orchestrator } from '../core/orchestrator/orchestrator';
+import type { RunReport } from '../core/orchestrator/run-report';
+import { Journal } from '../core/persistence/journal';
+import type { RestoredRun } from '../core/persistence/restore';
+import type { DeviceSet } from './device-spec';
+import { EXIT, fileProblem } from './errors';
+import type { CliIo, OutStream } from './io';
+import { colourWanted, makeStyle, plural, truncate } from './render/format';
+import { toJsonReport } from './render/json-report';
+import { LineReporter, type ProgressView } from './render/line-reporter';
+import { LiveDisplay } from './render/live-display';
+import { renderOutcomeLine, renderSummary } from './render/summary';
+
+/** Everything a run (new or resumed) needs. */
+export interface SessionConfig {
+  readonly constellation: Constellation;
+  readonly devices: DeviceSet;
+  readonly runId?: string | undefined;
+  readonly strategy?: AssignmentStrategy | undefined;
+  readonly editSource?: EditSource | undefined;
+  readonly lockScope?: LockScope | undefined;
+  readonly editTimeoutMs?: number | undefined;
+  readonly maxConcurrent?: number | undefined;
+  readonly startSeq?: number | undefined;
+  readonly interrupted?: RestoredRun['interrupted'] | undefined;
+  /** Journal root and the facts `resume` needs (written once, on the first run). */
+  readonly journal?: { readonly root: string; readonly meta: Record<string, unknown> } | undefined;
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly resumed: boolean;
+}
+
+/** A sortable, readable run id: `20250101-120000-ab12`. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Exit status of a finished run. */
+export function exitCodeOf(state: string): number {
+  return state === 'completed' ? EXIT.ok : EXIT.runFailed;
+}
+
+/**
+ * Runs one orchestrator to its end: journal, progress view, signals (first SIGINT/SIGTERM
+ * cancels cleanly, a second forces exit 130), then the report or summary. Returns the exit code.
+ */
+export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number> {
+  const c = cfg.constellation;
+  const runId = cfg.runId ?? newRunId();
+  const progress: OutStream = cfg.json ? io.err : io.out;
+  const style = makeStyle(colourWanted(progress, io.env));
+  const orchestrator = new Orchestrator(c, {
+    devices: cfg.devices.devices,
+    runId,
+    strategy: cfg.strategy,
+    editSource: cfg.editSource,
+    lockScope: cfg.lockScope,
+    editTimeoutMs: cfg.editTimeoutMs,
+    maxConcurrent: cfg.maxConcurrent,
+    startSeq: cfg.startSeq,
+    interrupted: cfg.interrupted,
+    logger: stderrLogger(io),
+  });
+
+  let journal: Journal | undefined;
+  if (cfg.journal) {
+    try {
+      journal = new Journal(cfg.journal.root, runId, cfg.journal.meta);
+    } catch (err) {
+      throw fileProblem(cfg.journal.root, 'unwritable', `cannot write the journal: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    journal.attach(orchestrator);
+  }
+  const journalDir = journal?.paths.dir;
+
+  if (!cfg.quiet) {
+    const n = c.statusCounts();
+    const done = n.completed + n.failed + n.cancelled + n.skipped;
+    const verb = cfg.resumed ? 'resuming' : 'running';
+    const already = cfg.resumed ? `, ${done} already finished` : '';
+    const fit = (line: string) => (progress.isTTY && progress.columns ? truncate(line, progress.columns - 1) : line);
+    progress.write(`${fit(`${style.bold(verb)} ${c.info.name}: ${plural(c.size, 'task')}${already} on ${cfg.devices.label}`)}\n`);
+    progress.write(`${style.gray('run')} ${runId}${journalDir !== undefined ? `  ${style.gray('journal')} ${journalDir}` : ''}\n`);
+  }
+  const live = !cfg.quiet && progress.isTTY === true && io.env.TERM !== 'dumb';
+  const view: ProgressView | undefined = cfg.quiet ? undefined : live ? new LiveDisplay(orchestrator, progress, style) : new LineReporter(orchestrator, progress, style);
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1 && !orchestrator.isEnded) {
+      view?.note(`${signal}: cancelling the run (press Ctrl+C again to exit at once)`);
+      orchestrator.cancel(`interrupted by ${signal}`);
+      return;
+    }
+    view?.stop();
+    journal?.close();
+    io.err.write(`constellation: ${signal} again, exiting without waiting${journalDir !== undefined ? `; journal in ${journalDir}` : ''}\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let report: RunReport;
+  try {
+    report = await orchestrator.run();
+  } finally {
+    view?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    journal?.close();
+    await cfg.devices.close();
+  }
+
+  if (cfg.json) {
+    io.out.write(`${JSON.stringify(toJsonReport(report, journalDir), null, 2)}\n`);
+    if (!cfg.quiet) progress.write(`${renderOutcomeLine(report, style)}\n`);
+  }
+  else {
+    const summaryStyle = makeStyle(colourWanted(io.out, io.env));
+    const width = io.out.isTTY && io.out.columns ? io.out.columns - 1 : undefined;
+    io.out.write(`${live || cfg.quiet ? '' : '\n'}${renderSummary(report, c, { style: summaryStyle, width, journalDir })}`);
+  }
+  return exitCodeOf(report.state);
+}
+
+function stderrLogger(io: CliIo): Logger {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message) => io.err.write(`constellation: warning: ${message}\n`),
+    error: (message, err) => io.err.write(`constellation: ${message}${err instanceof Error ? `: ${err.message}` : ''}\n`),
+  };
+}

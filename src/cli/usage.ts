@@ -1,0 +1,127 @@
+import type { OptionSpec } from './args';
+import { DEFAULT_DEVICES } from './device-spec';
+
+export const DEFAULT_JOURNAL_ROOT = '.constellation/runs';
+
+const json: OptionSpec = { name: 'json', kind: 'flag', description: 'print the result as JSON on stdout (errors too, as [{code, message, path}]); progress goes to stderr' };
+const help: OptionSpec = { name: 'help', short: 'h', kind: 'flag', description: 'show this help' };
+const devices: OptionSpec = {
+  name: 'devices',
+  kind: 'value',
+  valueName: 'SPEC',
+  description: `devices to run on: sim:N (N simulated devices sim-1..sim-N) or sim:id1,id2,... (default ${DEFAULT_DEVICES})`,
+};
+
+/** Options shared by `run` and `resume` (on `resume` they override what the run was started with). */
+const runOptions: readonly OptionSpec[] = [
+  devices,
+  { name: 'strategy', kind: 'value', valueName: 'NAME', description: 'placement of tasks without a device: round_robin, capability_match (default) or load_balance' },
+  { name: 'journal', kind: 'value', valueName: 'DIR', description: 'write the run to DIR/<runId>/ (events.jsonl, snapshot.json, run.json) so it can be resumed' },
+  { name: 'edits', kind: 'value', valueName: 'FILE', description: 'scripted edits: {"rounds": [{"after": "<taskId>", "delayMs"?, "status"?, "operations": [...]}]}' },
+  { name: 'lock-scope', kind: 'value', valueName: 'SCOPE', description: 'while an edit is pending, hold all dispatch (all, default) or only tasks downstream of it (downstream)' },
+  { name: 'edit-timeout', kind: 'value', valueName: 'MS', description: 'drop an edit round that takes longer than MS (default 600000)' },
+  { name: 'max-concurrent', kind: 'value', valueName: 'N', description: 'run at most N tasks at once over all devices' },
+  json,
+  { name: 'quiet', short: 'q', kind: 'flag', description: 'no progress output; only the final summary (or report)' },
+  help,
+];
+
+export interface CommandInfo {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: readonly OptionSpec[];
+  readonly details?: readonly string[];
+  readonly examples: readonly string[];
+}
+
+export const COMMANDS: readonly CommandInfo[] = [
+  {
+    name: 'run',
+    summary: 'run a plan on devices, with live progress and a final summary',
+    usage: 'constellation run <plan.constellation.json> [options]',
+    options: runOptions,
+    details: [
+      'Exit status: 0 if every task completed; 1 if the run failed, partially failed, stalled or was',
+      'cancelled; 2 for invalid input. Ctrl+C (or SIGTERM) cancels the run cleanly and still prints the',
+      'summary; a second Ctrl+C exits at once with status 130.',
+    ],
+    examples: [
+      'constellation run examples/demo.constellation.json --devices sim:linux-1,linux-2,windows-1',
+      'constellation run plan.constellation.json --devices sim:8 --json > report.json',
+      'constellation run plan.constellation.json --journal .constellation/runs --edits edits.json',
+    ],
+  },
+  {
+    name: 'resume',
+    summary: 'continue a journaled run after a crash; finished tasks are kept, not run again',
+    usage: 'constellation resume <runId> [options]',
+    options: [{ ...runOptions.find((o) => o.name === 'journal')!, description: `journal root the run was written to (default ${DEFAULT_JOURNAL_ROOT})` }, ...runOptions.filter((o) => o.name !== 'journal')],
+    details: ['Devices, strategy, edits and lock scope default to what the run was started with.'],
+    examples: ['constellation resume 20250101-120000-ab12 --journal .constellation/runs'],
+  },
+  {
+    name: 'validate',
+    summary: 'check a plan: schema, ids, dependencies, cycles, conditions, references',
+    usage: 'constellation validate <plan.constellation.json> [options]',
+    options: [{ ...devices, description: 'also check that every task device is one of these (same forms as for run)' }, json, help],
+    details: ['Prints "ok: N tasks, M dependencies", or every problem as "file: path: message [code]" (exit 2).'],
+    examples: ['constellation validate examples/demo.constellation.json --devices sim:linux-1,linux-2,windows-1'],
+  },
+  {
+    name: 'import',
+    summary: 'convert a reference (UFO Galaxy) constellation JSON into a native plan',
+    usage: 'constellation import <reference.json> [-o out.constellation.json]',
+    options: [{ name: 'output', short: 'o', kind: 'value', valueName: 'FILE', description: 'write here instead of stdout' }, json, help],
+    examples: ['constellation import examples/reference/example.json -o example.constellation.json'],
+  },
+  {
+    name: 'export',
+    summary: 'convert a native plan into the reference (UFO Galaxy) constellation JSON',
+    usage: 'constellation export <plan.constellation.json> [-o out.json]',
+    options: [{ name: 'output', short: 'o', kind: 'value', valueName: 'FILE', description: 'write here instead of stdout' }, json, help],
+    examples: ['constellation export examples/demo.constellation.json -o demo.reference.json'],
+  },
+];
+
+export function commandInfo(name: string): CommandInfo | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function mainHelp(version: string): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `constellation ${version}: run a DAG of tasks over devices, as fast as dependencies allow`,
+    '',
+    'Usage: constellation <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show help (also: constellation <command> --help)',
+    '  -V, --version  show the version',
+    '',
+    'Example:',
+    '  constellation run examples/demo.constellation.json --devices sim:linux-1,linux-2,windows-1',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(info: CommandInfo): string {
+  const flag = (o: OptionSpec) => `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.kind === 'value' ? ` ${o.valueName ?? 'VALUE'}` : ''}`;
+  const width = Math.max(...info.options.map((o) => flag(o).length));
+  return [
+    `Usage: ${info.usage}`,
+    '',
+    `${info.summary[0]!.toUpperCase()}${info.summary.slice(1)}.`,
+    ...(info.details ? ['', ...info.details] : []),
+    '',
+    'Options:',
+    ...info.options.map((o) => `  ${flag(o).padEnd(width)}  ${o.description}`),
+    '',
+    'Examples:',
+    ...info.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}

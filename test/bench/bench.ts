@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CASES, selectCases, type BenchCase } from './cases';
+import { childMain, runInChild } from './child';
+import type { Sample } from './measure';
+import { evaluateTargets, machineInfo, s1CostRatio, summarize, type CaseSummary } from './summary';
+import { formatTable, formatTargets } from './table';
+import { BenchSetupError, repoRoot, workloadsDir } from './workloads';
+
+/** Command-line options of `npm run bench -- …`. */
+export interface BenchArgs {
+  readonly only?: readonly string[];
+  readonly runs: number;
+  /** Untimed runs before each measured one, in the same process (default 0: a cold process). */
+  readonly warmup: number;
+  /** Set in a forked child (or by hand, for profiling): measure this one case in-process. */
+  readonly caseName?: string;
+}
+
+function positiveInt(text: string | undefined, what: string, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new BenchSetupError(`${what} must be an integer ≥ ${min}, got '${text ?? ''}'`);
+  return n;
+}
+
+/**
+ * Parses `--only A,B`, `--runs N` (default `$BENCH_RUNS` or 3), `--warmup N` (default
+ * `$BENCH_WARMUP` or 0) and `--case NAME` / a bare case name.
+ */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  let only: string[] | undefined;
+  let runs = process.env.BENCH_RUNS ? positiveInt(process.env.BENCH_RUNS, 'BENCH_RUNS') : 3;
+  let warmup = process.env.BENCH_WARMUP ? positiveInt(process.env.BENCH_WARMUP, 'BENCH_WARMUP', 0) : 0;
+  let caseName: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === '--only') only = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--runs') runs = positiveInt(value(), '--runs');
+    else if (flag === '--warmup') warmup = positiveInt(value(), '--warmup', 0);
+    else if (flag === '--case') caseName = value();
+    else if (!flag.startsWith('-') && CASES.some((c) => c.name === flag)) caseName = flag;
+    else throw new BenchSetupError(`unknown argument '${argv[i]!}' (use --only A,B  --runs N  --warmup N  --case NAME)`);
+  }
+  return { ...(only ? { only } : {}), runs, warmup, ...(caseName !== undefined ? { caseName } : {}) };
+}
+
+async function measureAll(cases: readonly BenchCase[], runs: number, warmup: number): Promise<CaseSummary[]> {
+  const summaries: CaseSummary[] = [];
+  for (const c of cases) {
+    const samples: Sample[] = [];
+    const n = c.once ? 1 : runs;
+    for (let r = 0; r < n; r++) {
+      const sample = await runInChild(c.name, warmup);
+      samples.push(sample);
+      const m = sample.metrics;
+      const status = sample.error ? `FAILED: ${sample.error}` : `${sample.state}, wall ${(m.wallMs ?? 0).toFixed(1)} ms`;
+      process.stderr.write(`  ${c.name} run ${r + 1}/${n}: ${status}\n`);
+    }
+    summaries.push(summarize(c, samples));
+  }
+  return summaries;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.caseName !== undefined) return childMain(args.caseName, args.warmup);
+
+  const dir = workloadsDir(); // fail before forking anything if the inputs are missing
+  const cases = selectCases(args.only);
+  if (cases.length === 0) throw new BenchSetupError(`--only ${args.only?.join(',') ?? ''} selects no case; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  process.stderr.write(`bench: ${cases.length} case(s), ${args.runs} run(s) each (LOCK once), ${args.warmup} warm-up run(s), workloads ${dir}\n`);
+
+  const summaries = await measureAll(cases, args.runs, args.warmup);
+  const byName = new Map(summaries.map((s) => [s.name, s]));
+  const caseMap = new Map(CASES.map((c) => [c.name, c]));
+  const ratio = s1CostRatio(byName);
+  const targets = evaluateTargets(byName, caseMap);
+  const machine = machineInfo();
+
+  const summary = {
+    machine,
+    runsPerCase: args.runs,
+    warmupRuns: args.warmup,
+    cases: summaries.map((s) => ({ name: s.name, median: s.median, timedOut: s.timedOut, problems: s.problems })),
+    derived: { s1CostPerTaskRatio: ratio, w4MakespanRatio: byName.get('W4')?.median.makespanRatio },
+    targets,
+  };
+  const outDir = path.join(repoRoot(), 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, 'bench.json');
+  writeFileSync(outFile, `${JSON.stringify({ ...summary, runs: summaries.map((s) => ({ name: s.name, samples: s.runs })) }, null, 2)}\n`);
+
+  const out = process.stdout;
+  out.write(`\nConstellation bench — ${machine.cpuModel} ×${machine.cpuCount}, node ${machine.node}, ${machine.date}\n`);
+  const mode = args.warmup > 0 ? `after ${args.warmup} untimed warm-up run(s) in the same process (steady state)` : 'each in a fresh process (cold: includes V8 warm-up)';
+  out.write(`Measured ${mode}.\n`);
+  out.write('Median of runs; times in ms; disp = dispatch latency, queue = queueing (both from the run report); vs ref = tasks/s over the reference (E1: its 90.8 ms/edit over ours).\n\n');
+  out.write(`${formatTable(summaries, caseMap, ratio)}\n\n`);
+  out.write(`Targets:\n${formatTargets(targets)}\n\n`);
+  out.write(`Full results: ${outFile}\n\nJSON summary:\n${JSON.stringify(summary, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  // A setup problem gets its message alone; anything else is a bug in the bench, so show the stack.
+  process.stderr.write(err instanceof BenchSetupError ? `bench: ${err.message}\n` : `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

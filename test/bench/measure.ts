@@ -1,0 +1,148 @@
+import { ConstellationEditor } from '../../src/core/editing/editor';
+import { SimExecutor } from '../../src/core/executors/sim-executor';
+import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
+import type { DeviceSpec } from '../../src/core/orchestrator/device-pool';
+import type { EditSource } from '../../src/core/orchestrator/edit-source';
+import { LOCK_CAP_MS, W4_IDEAL_MS, type BenchCase } from './cases';
+import { median, quantile, seededRandom } from './stats';
+import { loadWorkload, withSimDuration, type LoadedWorkload } from './workloads';
+
+/** Every figure a case can report; a case fills those that apply to it. */
+export type MetricKey =
+  | 'tasks' | 'parseMs' | 'buildMs' | 'loadMs' | 'wallMs' | 'tasksPerSec' | 'cpuMs' | 'cpuMsPerTask'
+  | 'dispatchMeanMs' | 'dispatchP99Ms' | 'queueMeanMs' | 'queueP99Ms' | 'peakRssMiB' | 'makespanRatio'
+  | 'editRounds' | 'edits' | 'batchMedianMs' | 'batchP99Ms' | 'opMedianMs' | 'opP99Ms';
+
+export type Metrics = Partial<Record<MetricKey, number>>;
+
+/** One measurement of one case, taken in its own process. */
+export interface Sample {
+  readonly case: string;
+  /** Final state of the run (`completed` expected), or `edited` for E1. */
+  readonly state: string;
+  /** The run hit its cap and was cancelled (LOCK) or killed. */
+  readonly timedOut: boolean;
+  readonly metrics: Metrics;
+  readonly error?: string;
+}
+
+/** CPU time of this process in ms, user + system. */
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** maxRSS is the process's high-water mark, which is why each case gets a fresh process. */
+function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function devices(n: number): DeviceSpec[] {
+  const executor = new SimExecutor();
+  return Array.from({ length: n }, (_, i) => ({ id: `dev-${i}`, executor, concurrency: 1 }));
+}
+
+/** An edit source that thinks for `ms` of real time and proposes nothing: the lock's cost alone. */
+function slowSource(ms: number): EditSource {
+  return { propose: () => new Promise((resolve) => setTimeout(() => resolve({ operations: [] }), ms)) };
+}
+
+function load(c: BenchCase): LoadedWorkload {
+  const simMs = c.simMs;
+  return loadWorkload(c.file, simMs === undefined ? undefined : (f) => withSimDuration(f, simMs));
+}
+
+/**
+ * Untimed runs of the same case first (`--warmup N`), so the measured run shows the
+ * orchestrator's steady-state cost instead of V8 compiling it; peak RSS then includes them.
+ */
+async function warmUp(c: BenchCase, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) await new Orchestrator(load(c).constellation, { devices: devices(c.devices) }).run();
+}
+
+async function measureRun(c: BenchCase, warmup: number): Promise<Sample> {
+  if (c.kind === 'run') await warmUp(c, warmup);
+  const w = load(c);
+  const tasks = w.constellation.size;
+  const o = new Orchestrator(w.constellation, {
+    devices: devices(c.devices),
+    ...(c.kind === 'lock' ? { editSource: slowSource(50), lockScope: c.lockScope } : {}),
+  });
+  // Only LOCK can legitimately run for minutes; the cap turns it into a report, not a hang.
+  const cap = c.kind === 'lock' ? setTimeout(() => o.cancel(`bench cap of ${LOCK_CAP_MS} ms`), LOCK_CAP_MS) : undefined;
+  const cpu0 = cpuNowMs();
+  const t0 = performance.now();
+  const report = await o.run();
+  const wallMs = performance.now() - t0;
+  const cpuMs = cpuNowMs() - cpu0;
+  if (cap) clearTimeout(cap);
+  const timedOut = c.kind === 'lock' && report.state === 'cancelled';
+  const m = report.metrics;
+  if (!timedOut && (report.state !== 'completed' || m.dispatched !== tasks)) {
+    throw new Error(`${c.name}: run ended ${report.state} with ${m.dispatched}/${tasks} dispatched (${report.reason?.message ?? 'no reason'})`);
+  }
+  const metrics: Metrics = {
+    tasks,
+    parseMs: w.parseMs,
+    buildMs: w.buildMs,
+    loadMs: w.parseMs + w.buildMs,
+    wallMs,
+    tasksPerSec: tasks / (wallMs / 1000),
+    cpuMs,
+    cpuMsPerTask: cpuMs / tasks,
+    dispatchMeanMs: m.dispatchLatencyMs.mean,
+    dispatchP99Ms: m.dispatchLatencyMs.p99,
+    queueMeanMs: m.queueingMs.mean,
+    queueP99Ms: m.queueingMs.p99,
+    peakRssMiB: peakRssMiB(),
+  };
+  if (c.simMs !== undefined) metrics.makespanRatio = wallMs / W4_IDEAL_MS;
+  if (c.kind === 'lock') metrics.editRounds = m.editRounds;
+  return { case: c.name, state: report.state, timedOut, metrics };
+}
+
+const EDITS = 100;
+
+function measureEdits(c: BenchCase): Sample {
+  const w = loadWorkload(c.file);
+  const g = w.constellation;
+  // "Last layer" = no outgoing edge in the original graph, fixed before any edit adds one.
+  const leaves = g.taskIds().filter((id) => g.dependantCount(id) === 0);
+  const editor = new ConstellationEditor(g, {});
+  const random = seededRandom(0xc0ffee);
+  const batches: number[] = [];
+  const cpu0 = cpuNowMs();
+  for (let n = 0; n < EDITS; n++) {
+    const from = leaves[Math.floor(random() * leaves.length)]!;
+    const id = `e1-${n}`;
+    const ops = [
+      { op: 'add_task', task: { id } },
+      { op: 'add_dependency', dependency: { from, to: id } },
+    ];
+    const t0 = performance.now();
+    const result = editor.apply(ops);
+    batches.push(performance.now() - t0);
+    if (!result.ok) throw new Error(`E1 batch ${n} rejected: ${result.violations.map((v) => v.message).join('; ')}`);
+  }
+  const cpuMs = cpuNowMs() - cpu0;
+  const metrics: Metrics = {
+    tasks: g.size - EDITS,
+    parseMs: w.parseMs,
+    buildMs: w.buildMs,
+    loadMs: w.parseMs + w.buildMs,
+    wallMs: batches.reduce((a, b) => a + b, 0),
+    cpuMs,
+    edits: EDITS,
+    batchMedianMs: median(batches),
+    batchP99Ms: quantile(batches, 0.99),
+    opMedianMs: median(batches) / 2,
+    opP99Ms: quantile(batches, 0.99) / 2,
+    peakRssMiB: peakRssMiB(),
+  };
+  return { case: c.name, state: 'edited', timedOut: false, metrics };
+}
+
+/** Runs one case in this process and measures it, after `warmup` untimed runs (run cases only). */
+export function measureCase(c: BenchCase, warmup = 0): Promise<Sample> {
+  return c.kind === 'edit' ? Promise.resolve(measureEdits(c)) : measureRun(c, warmup);
+}
