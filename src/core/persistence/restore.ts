@@ -40,9 +40,11 @@ export function restoreRun(root: string, runId: string): RestoredRun {
       throw new ConstellationError('corrupt_journal', `${paths.events}:${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
     }
     lastSeq = Math.max(lastSeq, event.seq);
+    // The end event is also where the last snapshot is taken: look at it before skipping.
+    if (event.type === 'constellation_completed' || event.type === 'constellation_failed') ended = { state: event.state };
+    else if (event.type === 'constellation_started') ended = undefined;
     if (event.seq <= snapshot.seq) return;
     replay(c, event);
-    if (event.type === 'constellation_completed' || event.type === 'constellation_failed') ended = { state: event.state };
   });
   const interrupted: RestoredRun['interrupted'] = [];
   for (const task of c.tasks()) {
@@ -78,9 +80,11 @@ function replay(c: Constellation, e: RunEvent): void {
       break;
     case 'task_cancelled':
       task.endedAt = at;
+      task.error = { code: 'cancelled', message: e.reason };
       c.transition(task.id, 'cancelled');
       break;
     case 'task_skipped':
+      task.error = { code: 'dependency_unsatisfied', message: e.reason };
       c.transition(task.id, 'skipped');
       break;
     default:
