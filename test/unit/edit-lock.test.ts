@@ -129,11 +129,17 @@ describe('safe assignment lock (scope all)', () => {
 });
 
 describe('safe assignment lock (scope downstream)', () => {
-  it('holds only tasks downstream of the batch; the rest keeps flowing', async () => {
+  /** Two independent chains a → a2 and b → b2 on two devices, lock scope downstream. */
+  async function twoChains() {
     const src = new DeferredEditSource();
     const c = aConstellation(['a', 'a2', 'b', 'b2'], ['a->a2', 'b->b2']);
     const h = harness(c, { deviceIds: ['d1', 'd2'], editSource: src, lockScope: 'downstream' });
     await h.start();
+    return { src, c, h };
+  }
+
+  it('holds only tasks downstream of the batch; the rest keeps flowing', async () => {
+    const { src, c, h } = await twoChains();
     h.exec.complete('a');
     await h.settle();
     assert.equal(c.task('a2').status, 'ready', 'downstream of a: held');
@@ -148,10 +154,7 @@ describe('safe assignment lock (scope downstream)', () => {
   });
 
   it('an edit for a task that started meanwhile is rejected as not modifiable and sent back', async () => {
-    const src = new DeferredEditSource();
-    const c = aConstellation(['a', 'a2', 'b', 'b2'], ['a->a2', 'b->b2']);
-    const h = harness(c, { deviceIds: ['d1', 'd2'], editSource: src, lockScope: 'downstream' });
-    await h.start();
+    const { src, h } = await twoChains();
     h.exec.complete('a');
     await h.settle();
     h.exec.complete('b');

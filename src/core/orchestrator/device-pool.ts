@@ -84,8 +84,4 @@ export class DevicePool implements DeviceCatalog {
   list(): readonly DeviceSlot[] {
     return this.ordered;
   }
-
-  get size(): number {
-    return this.ordered.length;
-  }
 }

@@ -281,10 +281,7 @@ export class Orchestrator {
     const task = this.constellation.tryTask(taskId);
     if (!task || (task.status !== 'pending' && task.status !== 'ready')) return;
     if (verdict.kind === 'skip') {
-      this.dequeue(task);
-      task.error = { code: 'dependency_unsatisfied', message: `upstream '${verdict.upstream}' did not succeed` };
-      this.constellation.transition(taskId, 'skipped');
-      this.events.emit('task_skipped', { taskId, upstream: verdict.upstream, reason: task.error.message });
+      this.skip(task, verdict.upstream);
       this.settle(taskId);
     } else if (verdict.kind === 'ready') {
       if (task.status === 'pending' && !this.rt.get(taskId)?.retry) this.becomeReady(task);
@@ -292,6 +289,14 @@ export class Orchestrator {
       this.dequeue(task);
       this.constellation.transition(taskId, 'pending');
     }
+  }
+
+  /** Marks a not-yet-started task skipped because `upstream` can never satisfy it. */
+  private skip(task: Task, upstream: string): void {
+    this.dequeue(task);
+    task.error = { code: 'dependency_unsatisfied', message: `upstream '${upstream}' did not succeed` };
+    this.constellation.transition(task.id, 'skipped');
+    this.events.emit('task_skipped', { taskId: task.id, upstream, reason: task.error.message });
   }
 
   /** A task reached a final status: settle its outgoing edges (iteratively: chains can be long). */
@@ -304,11 +309,8 @@ export class Orchestrator {
         if (verdict.kind === 'skip') {
           const t = this.constellation.task(down);
           if (t.status !== 'pending' && t.status !== 'ready') return;
-          this.dequeue(t);
-          t.error = { code: 'dependency_unsatisfied', message: `upstream '${verdict.upstream}' did not succeed` };
-          this.constellation.transition(down, 'skipped');
-          this.events.emit('task_skipped', { taskId: down, upstream: verdict.upstream, reason: t.error.message });
-          work.push(down);
+          this.skip(t, verdict.upstream);
+          work.push(down); // its own dependants are settled iteratively, not by recursion
         } else if (verdict.kind === 'ready') readied.push(down);
         else this.apply(down, verdict);
       });

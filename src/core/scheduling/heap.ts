@@ -36,12 +36,6 @@ export class Heap<T> {
     return top;
   }
 
-  /** Removes every item matching `drop`, then restores heap order. O(n). */
-  filter(keep: (item: T) => boolean): void {
-    this.items = this.items.filter(keep);
-    this.heapify();
-  }
-
   /** Restores heap order after the comparator's inputs changed. O(n). */
   heapify(): void {
     for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i);

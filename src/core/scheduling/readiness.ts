@@ -13,7 +13,7 @@ const WAITING: Verdict = { kind: 'waiting' };
  * is *settled* once its rule gives `satisfied` or `skip`. Per task, the number of unsettled
  * incoming edges is cached so a completion costs O(out-degree), not O(in-degree) of every
  * dependant; the cache is re-derived from the edges ({@link Readiness.recount}) whenever an
- * edit or a retry touches a task, and {@link Readiness.audit} checks it against the edges.
+ * edit or a retry touches a task.
  */
 export class Readiness {
   private readonly unsettled = new Map<string, number>();
@@ -79,19 +79,5 @@ export class Readiness {
 
   forgetDependency(depId: string): void {
     this.settled.delete(depId);
-  }
-
-  /** Tasks whose cached count disagrees with their edges (empty when all is well). */
-  audit(): string[] {
-    const wrong: string[] = [];
-    for (const task of this.c.tasks()) {
-      if (task.status !== 'pending' && task.status !== 'ready') continue;
-      let waiting = 0;
-      this.c.graph.forEachInEdge(task.id, (_k, dep) => {
-        if (this.outcome(dep) === 'wait') waiting++;
-      });
-      if (waiting !== (this.unsettled.get(task.id) ?? 0)) wrong.push(task.id);
-    }
-    return wrong;
   }
 }
