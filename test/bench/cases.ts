@@ -18,6 +18,11 @@ export interface BenchCase {
   readonly refEditMs?: number;
   /** Slow single-shot cases ignore `--runs`. */
   readonly once?: boolean;
+  /**
+   * No warm-up runs: the case is big enough to reach steady state within its own run, and the
+   * garbage of earlier runs would only inflate its peak RSS.
+   */
+  readonly cold?: boolean;
 }
 
 const W3 = 'W3-layered-2000.json';
@@ -30,8 +35,8 @@ export const CASES: readonly BenchCase[] = [
   { name: 'W4', file: W3, kind: 'run', devices: 16, simMs: 10 },
   { name: 'S1-100', file: 'S1-fanout-100.json', kind: 'run', devices: 16, refTasksPerSec: 5927 },
   { name: 'S1-5000', file: 'S1-fanout-5000.json', kind: 'run', devices: 16, refTasksPerSec: 117 },
-  { name: 'S1-50000', file: 'S1-fanout-50000.json', kind: 'run', devices: 16 },
-  { name: 'S2-100000', file: 'S2-layered-100000.json', kind: 'run', devices: 16 },
+  { name: 'S1-50000', file: 'S1-fanout-50000.json', kind: 'run', devices: 16, cold: true },
+  { name: 'S2-100000', file: 'S2-layered-100000.json', kind: 'run', devices: 16, cold: true },
   { name: 'E1', file: W3, kind: 'edit', devices: 0, refEditMs: 90.8 },
   { name: 'LOCK-all', file: W3, kind: 'lock', devices: 16, lockScope: 'all', once: true },
   { name: 'LOCK-downstream', file: W3, kind: 'lock', devices: 16, lockScope: 'downstream', once: true },

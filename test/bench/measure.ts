@@ -9,7 +9,7 @@ import { loadWorkload, withSimDuration, type LoadedWorkload } from './workloads'
 
 /** Every figure a case can report; a case fills those that apply to it. */
 export type MetricKey =
-  | 'tasks' | 'parseMs' | 'buildMs' | 'loadMs' | 'wallMs' | 'tasksPerSec' | 'cpuMs' | 'cpuMsPerTask'
+  | 'tasks' | 'coldWallMs' | 'coldTasksPerSec' | 'parseMs' | 'buildMs' | 'loadMs' | 'wallMs' | 'tasksPerSec' | 'cpuMs' | 'cpuMsPerTask'
   | 'dispatchMeanMs' | 'dispatchP99Ms' | 'queueMeanMs' | 'queueP99Ms' | 'peakRssMiB' | 'makespanRatio'
   | 'editRounds' | 'edits' | 'batchMedianMs' | 'batchP99Ms' | 'opMedianMs' | 'opP99Ms';
 
@@ -53,15 +53,23 @@ function load(c: BenchCase): LoadedWorkload {
 }
 
 /**
- * Untimed runs of the same case first (`--warmup N`), so the measured run shows the
+ * Runs of the same case before the measured one (`--warmup N`), so the measured run shows the
  * orchestrator's steady-state cost instead of V8 compiling it; peak RSS then includes them.
+ * The first of them runs in a cold process: its wall time is returned and reported as such.
  */
-async function warmUp(c: BenchCase, times: number): Promise<void> {
-  for (let i = 0; i < times; i++) await new Orchestrator(load(c).constellation, { devices: devices(c.devices) }).run();
+async function warmUp(c: BenchCase, times: number): Promise<number | undefined> {
+  let coldMs: number | undefined;
+  for (let i = 0; i < times; i++) {
+    const o = new Orchestrator(load(c).constellation, { devices: devices(c.devices) });
+    const t0 = performance.now();
+    await o.run();
+    coldMs ??= performance.now() - t0;
+  }
+  return coldMs;
 }
 
 async function measureRun(c: BenchCase, warmup: number): Promise<Sample> {
-  if (c.kind === 'run') await warmUp(c, warmup);
+  const coldMs = c.kind === 'run' && !c.cold ? await warmUp(c, warmup) : undefined;
   const w = load(c);
   const tasks = w.constellation.size;
   const o = new Orchestrator(w.constellation, {
@@ -86,6 +94,8 @@ async function measureRun(c: BenchCase, warmup: number): Promise<Sample> {
     parseMs: w.parseMs,
     buildMs: w.buildMs,
     loadMs: w.parseMs + w.buildMs,
+    coldWallMs: coldMs ?? wallMs,
+    coldTasksPerSec: tasks / ((coldMs ?? wallMs) / 1000),
     wallMs,
     tasksPerSec: tasks / (wallMs / 1000),
     cpuMs,

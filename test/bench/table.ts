@@ -2,7 +2,7 @@ import type { BenchCase } from './cases';
 import { LOCK_CAP_MS } from './cases';
 import type { CaseSummary, TargetResult } from './summary';
 
-const COLUMNS = ['case', 'tasks', 'load ms', 'wall ms', 'tasks/s', 'vs ref', 'CPU ms/task', 'disp mean', 'disp p99', 'queue mean', 'queue p99', 'RSS MiB', 'notes'] as const;
+const COLUMNS = ['case', 'tasks', 'load ms', 'wall ms', 'tasks/s', 'vs ref', 'cold tasks/s', 'cold vs ref', 'CPU ms/task', 'disp mean', 'disp p99', 'queue mean', 'queue p99', 'RSS MiB', 'notes'] as const;
 
 function fmt(v: number | undefined, digits = 1): string {
   if (v === undefined || Number.isNaN(v)) return '–';
@@ -14,6 +14,11 @@ function vsRef(s: CaseSummary, c: BenchCase): string {
   if (c.refTasksPerSec !== undefined && m.tasksPerSec !== undefined) return `×${fmt(m.tasksPerSec / c.refTasksPerSec, 0)}`;
   if (c.refEditMs !== undefined && m.batchMedianMs !== undefined) return `×${fmt(c.refEditMs / m.batchMedianMs, 0)}`;
   return '';
+}
+
+function coldVsRef(s: CaseSummary, c: BenchCase): string {
+  const cold = s.median.coldTasksPerSec;
+  return c.refTasksPerSec !== undefined && cold !== undefined ? `×${fmt(cold / c.refTasksPerSec, 0)}` : '';
 }
 
 function notes(s: CaseSummary, c: BenchCase, s1Ratio: number | undefined): string {
@@ -50,6 +55,8 @@ export function formatTable(summaries: readonly CaseSummary[], cases: ReadonlyMa
       wall(s),
       rates ? fmt(m.tasksPerSec, 0) : '',
       vsRef(s, c),
+      rates ? fmt(m.coldTasksPerSec, 0) : '',
+      rates ? coldVsRef(s, c) : '',
       s.timedOut ? '' : fmt(m.cpuMsPerTask, 4),
       isRun ? fmt(m.dispatchMeanMs, 3) : '',
       isRun ? fmt(m.dispatchP99Ms, 3) : '',

@@ -175,7 +175,7 @@ describe('rendering', () => {
     assert.match(mid, /▶ a +d\d/);
     assert.match(mid, /│ hello from a/);
     assert.match(mid, /✖ b on d\d \(attempt 1\): nope/);
-    assert.match(mid, /↷ c: upstream 'b' did not succeed/);
+    assert.match(mid, /↷ c: upstream 'b' failed \(success_only dependency\)/);
     assert.ok(writes.at(-1)!.endsWith('\u001b[?25h'), 'the cursor is shown again');
   });
 });

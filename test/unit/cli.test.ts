@@ -163,7 +163,7 @@ describe('constellation CLI', () => {
     assert.ok(!text.includes('\u001b['), 'no ANSI escapes when stdout is not a TTY');
     assert.match(text, /retrying +fetch failed on sim-\d \(attempt 1 of 3\): simulated failure on attempt 1 \[sim_failure\]; will retry/);
     assert.match(text, /failed +broken on sim-\d \(attempt 1\): disk on fire \[sim_failure\]; no retries/);
-    assert.match(text, /skipped +after-broken: upstream 'broken' did not succeed/);
+    assert.match(text, /skipped +after-broken: upstream 'broken' failed \(success_only dependency\)/);
     assert.match(text, /completed +cleanup on sim-\d/);
     assert.match(text, /partially failed/);
     assert.match(text, /broken failed on sim-\d: disk on fire \[sim_failure\]\n +so 1 task never ran: after-broken/);

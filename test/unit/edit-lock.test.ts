@@ -126,6 +126,30 @@ describe('safe assignment lock (scope all)', () => {
     await h.settle();
     assert.equal(c.task('b').status, 'skipped');
   });
+
+  it('on resume, a conditional edge out of a task finished before the crash is put to the agent', async () => {
+    const src = new DeferredEditSource();
+    const c = aConstellation(
+      ['a', 'b', 'c'],
+      [aDependency('a', 'b', 'conditional', { condition: 'only if errors were found' }), aDependency('a', 'c', 'conditional', { when: 'result.errors == 0' })],
+    );
+    c.task('a').result = { errors: 2 };
+    c.transition('a', 'completed');
+    const h = harness(c, { editSource: src, interrupted: [] });
+    await h.start();
+    assert.equal(c.task('c').status, 'skipped', 'a predicate decides without the agent');
+    assert.equal(src.requests.length, 1, 'the agent is asked about the restored completion');
+    assert.deepEqual(src.requests[0]!.decisionsNeeded.map((d) => d.id), ['a->b']);
+    assert.equal(c.task('b').status, 'pending');
+    src.answer({ operations: [{ op: 'update_dependency', dependencyId: 'a->b', changes: { satisfied: true } }] });
+    await h.settle();
+    assert.equal(c.task('b').status, 'running');
+    h.exec.complete('b');
+    await h.settle();
+    src.answer(); // the round for b's completion
+    await h.settle();
+    assert.equal(h.report?.state, 'completed');
+  });
 });
 
 describe('safe assignment lock (scope downstream)', () => {

@@ -45,6 +45,24 @@ describe('skips and dependency types in a run', () => {
     await h.settle();
     assert.equal(c.task('fix').status, 'running');
     assert.equal(c.task('report').status, 'skipped');
+    assert.equal(c.task('report').error?.message, "condition of dependency 'check->report' is false: result.errors == 0");
+  });
+
+  it('a skip says why: the upstream outcome, the false condition, or the agent decision', async () => {
+    const c = aConstellation(
+      ['a', 'b', 'ok', 'by-when', 'by-agent'],
+      [aDependency('a', 'b', 'success_only'), aDependency('ok', 'by-when', 'conditional', { when: 'result.go' }), aDependency('ok', 'by-agent', 'conditional', { satisfied: false })],
+    );
+    const h = harness(c, { concurrency: 2 });
+    await h.start();
+    h.exec.fail('a', 'disk full');
+    h.exec.complete('ok', { go: false });
+    await h.settle();
+    assert.equal(c.task('b').error?.message, "upstream 'a' failed (success_only dependency)");
+    assert.equal(c.task('by-when').error?.message, "condition of dependency 'ok->by-when' is false: result.go");
+    assert.equal(c.task('by-agent').error?.message, "the agent decided dependency 'ok->by-agent' is not satisfied");
+    const skipped = h.events.filter((e) => e.type === 'task_skipped');
+    assert.deepEqual(skipped.map((e) => e.type === 'task_skipped' && e.upstream).sort(), ['a', 'ok', 'ok']);
   });
 
   it('resolves ${tasks.<id>.result} references at dispatch', async () => {

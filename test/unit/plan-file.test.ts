@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePlanText, planFromJson, toPlanFile } from '../../src/core/io/plan-file';
 import { InvalidInputError } from '../../src/core/model/errors';
+import { locateJsonError } from '../../src/core/io/json-locate';
+import { parseJsonText } from '../../src/core/io/json-text';
 
 function problemsOf(fn: () => unknown) {
   try {
@@ -47,6 +49,26 @@ describe('plan files', () => {
     assert.ok(err instanceof InvalidInputError);
     assert.equal(err.problems[0]?.path, 'line 3, column 16');
     assert.match(err.message, /^x\.constellation\.json: line 3, column 16: not valid JSON/);
+  });
+
+  it('every kind of JSON syntax error is located, including those V8 gives no position for', () => {
+    const cases: [text: string, where: string, reason: RegExp][] = [
+      ['{\n  "a": tru\n}', 'line 2, column 8', /value was expected|Unexpected token/],
+      ['{\n  "a": 1', 'line 2, column 9', /end|after property value/],
+      ['', 'line 1, column 1', /end/],
+      ['{"a": "x\ty"}', 'line 1, column 9', /control character|Bad control character/],
+      ["{'a': 1}", 'line 1, column 2', /property name/],
+      ['[1, 2] 3', 'line 1, column 8', /after the end|Unexpected non-whitespace/],
+      ['{"a": [1, {"b": }]}', 'line 1, column 17', /value was expected|Unexpected token/],
+      ['[' + '['.repeat(100_000), 'line 1, column 100002', /end/],
+    ];
+    for (const [text, where, reason] of cases) {
+      const result = parseJsonText(text);
+      assert.ok('problem' in result, JSON.stringify(text.slice(0, 40)));
+      assert.equal(result.problem.path, where, JSON.stringify(text.slice(0, 40)));
+      assert.match(result.problem.message, reason);
+    }
+    for (const ok of ['{}', '[]', ' { "a" : [ 1 , -2.5e3 , "\\u00e9" , true , null , { } ] } ']) assert.equal(locateJsonError(ok), undefined, ok);
   });
 
   it('structural problems are all reported', () => {

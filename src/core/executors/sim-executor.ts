@@ -42,11 +42,23 @@ export function readSimSpec(inputs: unknown): SimSpec | { error: string } {
 
 /**
  * An in-process executor that simulates work as `inputs.sim` describes: for demos, tests,
- * benchmarks and fault injection. Zero-duration tasks finish on `setImmediate`, not a timer,
+ * benchmarks and fault injection. Zero-duration tasks finish on the next turn (`setImmediate`, one for all of them), not a timer,
  * so a benchmark measures the orchestrator rather than timer granularity.
  */
 export class SimExecutor implements Executor {
+  /** Zero-duration finishes due on the next turn: one `setImmediate` serves them all. */
+  private nextTurn: (() => void)[] = [];
+
   constructor(private readonly clock: Clock = systemClock) {}
+
+  private onNextTurn(fn: () => void): void {
+    if (this.nextTurn.push(fn) > 1) return;
+    setImmediate(() => {
+      const due = this.nextTurn;
+      this.nextTurn = [];
+      for (const f of due) f();
+    });
+  }
 
   start(request: ExecutionRequest, sink: ExecutionSink): Execution {
     const spec = readSimSpec(request.inputs);
@@ -54,12 +66,10 @@ export class SimExecutor implements Executor {
     let settled = false;
     const done = new Promise<ExecutionOutcome>((resolve) => (settle = resolve));
     const timers: TimerHandle[] = [];
-    let immediate: NodeJS.Immediate | undefined;
     const finish = (outcome: ExecutionOutcome) => {
       if (settled) return;
       settled = true;
       for (const t of timers) t.cancel();
-      if (immediate) clearImmediate(immediate);
       settle(outcome);
     };
     if ('error' in spec) {
@@ -71,7 +81,7 @@ export class SimExecutor implements Executor {
     const duration = spec.durationMs ?? 0;
     if (spec.output === undefined && !spec.interactive && duration === 0) {
       // The benchmark's hot path: no output, no timers, done on the next turn.
-      immediate = setImmediate(() => finish(outcome));
+      this.onNextTurn(() => finish(outcome));
       return { done, cancel: (reason) => finish({ status: 'cancelled', reason: reason ?? 'cancelled' }) };
     }
     const lines = spec.output === undefined ? [] : Array.isArray(spec.output) ? spec.output : [spec.output];
@@ -82,7 +92,7 @@ export class SimExecutor implements Executor {
       else timers.push(this.clock.setTimer(at, emit));
     });
     if (!spec.interactive) {
-      if (duration === 0) immediate = setImmediate(() => finish(outcome));
+      if (duration === 0) this.onNextTurn(() => finish(outcome));
       else timers.push(this.clock.setTimer(duration, () => finish(outcome)));
     }
     return {

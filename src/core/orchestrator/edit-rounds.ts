@@ -84,6 +84,16 @@ export class EditRounds {
     if (!this.mutex.isLocked()) this.startRound();
   }
 
+  /**
+   * Tasks that finished in an earlier process (resume) and still owe the source a decision:
+   * they are put to it together, as one batch.
+   */
+  noteRestored(taskIds: readonly string[]): void {
+    if (taskIds.length === 0) return;
+    this.pending.push(...taskIds);
+    if (!this.mutex.isLocked()) this.startRound();
+  }
+
   /** Starts the next round if completions are waiting and the lock is free. */
   maybeStart(): void {
     if (this.pending.length > 0 && !this.mutex.isLocked() && !this.host.isEnded()) this.startRound();

@@ -10,7 +10,7 @@ import { isTerminal, type Task, type TaskError } from '../model/types';
 import { resolveReferences } from '../references';
 import { computeRanks } from '../scheduling/ranks';
 import { readyKey, runsBefore } from '../scheduling/ready-order';
-import { Readiness, type Verdict } from '../scheduling/readiness';
+import { Readiness, type SkipVerdict, type Verdict } from '../scheduling/readiness';
 import { Placer, canRun, type AssignmentStrategy } from './assignment';
 import { DevicePool, type DeviceAvailability, type DeviceSlot, type DeviceSpec } from './device-pool';
 import { EditRounds } from './edit-rounds';
@@ -87,6 +87,8 @@ export class Orchestrator {
   private pumping = false;
   private pumpAgain = false;
   private finalReport: RunReport | undefined;
+  private isoMs = Number.NaN;
+  private iso = '';
   private resolveRun!: (r: RunReport) => void;
   private readonly done = new Promise<RunReport>((resolve) => (this.resolveRun = resolve));
 
@@ -130,6 +132,9 @@ export class Orchestrator {
     for (const task of c.tasks()) {
       if (task.status === 'ready' || task.status === 'running') c.transition(task.id, 'pending');
     }
+    // Resume: conditional edges out of tasks that finished before the crash still need the
+    // agent's decision; ask for it before anything waits on them.
+    this.edits?.noteRestored(this.undecidedUpstreams());
     const readied: string[] = [];
     for (const task of c.tasks()) {
       if (task.status !== 'pending') continue;
@@ -140,6 +145,18 @@ export class Orchestrator {
     this.readyInOrder(readied);
     this.afterChange();
     return this.done;
+  }
+
+  /** Finished tasks with a conditional edge the agent has yet to decide (after a resume). */
+  private undecidedUpstreams(): string[] {
+    const c = this.constellation;
+    const out: string[] = [];
+    for (const task of c.tasks()) {
+      if (task.status !== 'completed' && task.status !== 'failed') continue;
+      const owes = c.outgoing(task.id).some((d) => d.type === 'conditional' && d.satisfied === undefined && !c.predicate(d) && !isTerminal(c.task(d.to).status));
+      if (owes) out.push(task.id);
+    }
+    return out;
   }
 
   get isEnded(): boolean {
@@ -281,7 +298,7 @@ export class Orchestrator {
     const task = this.constellation.tryTask(taskId);
     if (!task || (task.status !== 'pending' && task.status !== 'ready')) return;
     if (verdict.kind === 'skip') {
-      this.skip(task, verdict.upstream);
+      this.skip(task, verdict);
       this.settle(taskId);
     } else if (verdict.kind === 'ready') {
       if (task.status === 'pending' && !this.rt.get(taskId)?.retry) this.becomeReady(task);
@@ -291,12 +308,12 @@ export class Orchestrator {
     }
   }
 
-  /** Marks a not-yet-started task skipped because `upstream` can never satisfy it. */
-  private skip(task: Task, upstream: string): void {
+  /** Marks a not-yet-started task skipped: an incoming edge can never be satisfied. */
+  private skip(task: Task, verdict: SkipVerdict): void {
     this.dequeue(task);
-    task.error = { code: 'dependency_unsatisfied', message: `upstream '${upstream}' did not succeed` };
+    task.error = { code: 'dependency_unsatisfied', message: verdict.reason };
     this.constellation.transition(task.id, 'skipped');
-    this.events.emit('task_skipped', { taskId: task.id, upstream, reason: task.error.message });
+    this.events.emit('task_skipped', { taskId: task.id, upstream: verdict.upstream, reason: verdict.reason });
   }
 
   /** A task reached a final status: settle its outgoing edges (iteratively: chains can be long). */
@@ -309,7 +326,7 @@ export class Orchestrator {
         if (verdict.kind === 'skip') {
           const t = this.constellation.task(down);
           if (t.status !== 'pending' && t.status !== 'ready') return;
-          this.skip(t, verdict.upstream);
+          this.skip(t, verdict);
           work.push(down); // its own dependants are settled iteratively, not by recursion
         } else if (verdict.kind === 'ready') readied.push(down);
         else this.apply(down, verdict);
@@ -434,7 +451,7 @@ export class Orchestrator {
     const token = ++rt.token;
     const attempt = ++task.attempts;
     task.assignedDevice = slot.id;
-    task.startedAt = new Date(this.clock.now()).toISOString();
+    task.startedAt = this.isoNow();
     task.endedAt = undefined;
     this.announce(task, rt);
     c.transition(task.id, 'running');
@@ -475,6 +492,16 @@ export class Orchestrator {
     );
   }
 
+  /** Wall-clock time as ISO text; tasks starting and ending within one ms share the string. */
+  private isoNow(): string {
+    const ms = this.clock.now();
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.iso = new Date(ms).toISOString();
+    }
+    return this.iso;
+  }
+
   // --- outcomes ---------------------------------------------------------------------------------
 
   private release(task: Task, rt: Runtime): void {
@@ -498,7 +525,7 @@ export class Orchestrator {
     const device = rt.runningOn?.id ?? task.assignedDevice ?? '';
     const durationMs = this.clock.monotonic() - rt.startedAt;
     this.release(task, rt);
-    task.endedAt = new Date(this.clock.now()).toISOString();
+    task.endedAt = this.isoNow();
     if (outcome.status === 'completed') {
       task.result = outcome.result;
       task.error = undefined;
@@ -563,7 +590,7 @@ export class Orchestrator {
     }
     this.dequeue(task);
     task.error = { code: 'cancelled', message: reason };
-    task.endedAt = new Date(this.clock.now()).toISOString();
+    task.endedAt = this.isoNow();
     this.constellation.transition(task.id, 'cancelled');
     this.events.emit('task_cancelled', { taskId: task.id, reason, wasRunning });
   }

@@ -3,7 +3,14 @@ import { edgeOutcome } from '../model/dependency-rules';
 import type { Dependency } from '../model/types';
 
 /** What a task's incoming edges say about it. */
-export type Verdict = { readonly kind: 'ready' } | { readonly kind: 'waiting' } | { readonly kind: 'skip'; readonly upstream: string };
+export type Verdict = { readonly kind: 'ready' } | { readonly kind: 'waiting' } | SkipVerdict;
+
+/** A task that can never run: `upstream`'s edge into it can never be satisfied, and why. */
+export interface SkipVerdict {
+  readonly kind: 'skip';
+  readonly upstream: string;
+  readonly reason: string;
+}
 
 const READY: Verdict = { kind: 'ready' };
 const WAITING: Verdict = { kind: 'waiting' };
@@ -33,7 +40,7 @@ export class Readiness {
   /** Re-derives a task's verdict from all its incoming edges. */
   recount(taskId: string): Verdict {
     let waiting = 0;
-    let skipBy: string | undefined;
+    let skipBy: Dependency | undefined;
     this.c.graph.forEachInEdge(taskId, (key, dep) => {
       const o = this.outcome(dep);
       if (o === 'wait') {
@@ -42,10 +49,10 @@ export class Readiness {
         return;
       }
       this.settled.add(key);
-      if (o === 'skip' && skipBy === undefined) skipBy = dep.from;
+      if (o === 'skip') skipBy ??= dep;
     });
     this.unsettled.set(taskId, waiting);
-    if (skipBy !== undefined) return { kind: 'skip', upstream: skipBy };
+    if (skipBy !== undefined) return this.skipVerdict(skipBy);
     return waiting === 0 ? READY : WAITING;
   }
 
@@ -60,13 +67,23 @@ export class Readiness {
       if (o === 'wait') return;
       this.settled.add(key);
       if (o === 'skip') {
-        report(dep.to, { kind: 'skip', upstream: taskId });
+        report(dep.to, this.skipVerdict(dep));
         return;
       }
       const left = (this.unsettled.get(dep.to) ?? 1) - 1;
       this.unsettled.set(dep.to, left);
       if (left === 0) report(dep.to, READY);
     });
+  }
+
+  /** Why `dep` skips its downstream task: the upstream's outcome, or the condition's. */
+  private skipVerdict(dep: Dependency): SkipVerdict {
+    const up = this.c.task(dep.from);
+    let reason: string;
+    if (up.status !== 'completed') reason = `upstream '${dep.from}' ${up.status} (${dep.type} dependency)`;
+    else if (dep.when !== undefined) reason = `condition of dependency '${dep.id}' is false: ${dep.when}`;
+    else reason = `the agent decided dependency '${dep.id}' is not satisfied${dep.condition ? ` (${dep.condition})` : ''}`;
+    return { kind: 'skip', upstream: dep.from, reason };
   }
 
   unsettledCount(taskId: string): number {
