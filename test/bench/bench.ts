@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 
   const out = process.stdout;
   out.write(`\nConstellation bench — ${machine.cpuModel} ×${machine.cpuCount}, node ${machine.node}, ${machine.date}\n`);
-  const mode = args.warmup > 0 ? `after ${args.warmup} warm-up run(s) in the same process (steady state); 'cold' is the first of them, in a fresh process` : 'each in a fresh process (cold: includes V8 warm-up)';
+  const mode = args.warmup > 0 ? `in 3 fresh processes per case, each doing ${args.warmup} warm-up run(s) then 5 timed runs (median taken); 'cold' is the first run of each process` : 'each in a fresh process (cold: includes V8 warm-up)';
   out.write(`Measured ${mode}.\n`);
   out.write('Median of runs; times in ms; disp = dispatch latency, queue = queueing (both from the run report); vs ref = tasks/s over the reference (E1: its 90.8 ms/edit over ours).\n\n');
   out.write(`${formatTable(summaries, caseMap, ratio)}\n\n`);
