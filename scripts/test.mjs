@@ -7,6 +7,8 @@ const steps = [
   ['lint', npx, ['eslint', '.']],
   ['build', process.execPath, ['scripts/build.mjs']],
   ['unit tests', process.execPath, ['scripts/run-node-tests.mjs', 'unit', 'out/test/unit']],
+  // Real device agents in separate processes, over real WebSockets.
+  ['device tests', process.execPath, ['scripts/run-node-tests.mjs', 'devices', 'out/test/devices']],
 ];
 const started = Date.now();
 for (const [name, cmd, args] of steps) {

@@ -1,5 +1,6 @@
 import { closest } from './args';
 import { exportCommand, importCommand } from './commands/convert';
+import { deviceCommand } from './commands/device';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
@@ -15,6 +16,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   validate: validateCommand,
   import: importCommand,
   export: exportCommand,
+  device: deviceCommand,
 };
 
 /** Runs the command line `argv` (without `node` and the script) and returns the exit code. */

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { SimExecutor } from '../../core/executors/sim-executor';
+import { ID_PATTERN } from '../../core/model/schema';
+import { AutoExecutor } from '../../devices/agent/auto-executor';
+import { DeviceAgent } from '../../devices/agent/device-agent';
+import { isLoopback } from '../../devices/agent/handshake';
+import { ShellExecutor } from '../../devices/agent/shell-executor';
+import { choiceOption, expectPositionals, intOption, parseArgs } from '../args';
+import { EXIT, UsageError } from '../errors';
+import type { CliIo } from '../io';
+import { packageVersion, readTextFile } from '../io';
+import { commandInfo } from '../usage';
+
+const EXECUTORS = ['auto', 'shell', 'sim'] as const;
+
+/**
+ * `constellation device`: a device agent that serves one machine's tasks over WebSocket until
+ * interrupted (or, with `--exit-with-parent`, until its standard input closes).
+ */
+export async function deviceCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, commandInfo('device')!.options, 'device');
+  expectPositionals(args, [], 'device');
+  const id = args.values.get('id');
+  if (id === undefined) throw new UsageError('--id is required', 'name the device, e.g. --id build-box', '--id');
+  if (!ID_PATTERN.test(id)) throw new UsageError(`--id '${id}' is not a valid device id`, "letters, digits, '_', '.', ':' or '-'", '--id');
+  const host = args.values.get('host') ?? '127.0.0.1';
+  const port = intOption(args, 'port', 0, 65_535) ?? 0;
+  const workdir = path.resolve(io.cwd, args.values.get('workdir') ?? '.');
+  const kind = choiceOption(args, 'executor', EXECUTORS) ?? 'auto';
+  const token = readToken(args.values.get('token'), args.values.get('token-file'), io);
+  const sim = new SimExecutor();
+  const shell = new ShellExecutor(workdir);
+  const agent = new DeviceAgent({
+    id,
+    host,
+    port,
+    token: token.value,
+    executor: kind === 'sim' ? sim : kind === 'shell' ? shell : new AutoExecutor(sim, shell),
+    capabilities: (args.values.get('capabilities') ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+    concurrency: intOption(args, 'concurrency', 1, 1024) ?? 1,
+    version: packageVersion(),
+    keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 30_000,
+    helloTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000,
+    logger: {
+      debug: () => undefined,
+      info: (m) => io.err.write(`device ${id}: ${m}\n`),
+      warn: (m) => io.err.write(`device ${id}: warning: ${m}\n`),
+      error: (m, e) => io.err.write(`device ${id}: ${m}${e instanceof Error ? `: ${e.message}` : ''}\n`),
+    },
+  });
+  let url: string;
+  try {
+    url = await agent.listen();
+  } catch (err) {
+    io.err.write(`constellation device: cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.runFailed;
+  }
+  if (!isLoopback(host)) io.err.write(`device ${id}: warning: listening on ${host}, reachable from other machines; keep the token secret\n`);
+  if (token.generated) io.err.write(`device ${id}: token ${token.value}\n`);
+  io.out.write(`constellation device ${id} listening on ${url} (executor ${kind}, workdir ${workdir})\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (args.flags.has('exit-with-parent')) {
+      process.stdin.on('end', stop).on('close', stop).resume();
+    }
+  });
+  await agent.close();
+  return EXIT.ok;
+}
+
+function readToken(inline: string | undefined, file: string | undefined, io: CliIo): { value: string; generated: boolean } {
+  if (inline !== undefined && file !== undefined) throw new UsageError('give --token or --token-file, not both', 'a token file keeps the secret out of the process list', '--token');
+  const value = inline ?? (file !== undefined ? readTextFile(file, io.cwd).trim() : undefined);
+  if (value === undefined) return { value: randomBytes(24).toString('base64url'), generated: true };
+  if (value.length < 16) throw new UsageError('the token is shorter than 16 characters', 'use a long random token, e.g. from `openssl rand -hex 24`', file !== undefined ? '--token-file' : '--token');
+  return { value, generated: false };
+}

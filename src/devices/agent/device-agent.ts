@@ -1,0 +1,262 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import * as os from 'node:os';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Logger } from '../../core/clock';
+import { silentLogger } from '../../core/clock';
+import type { Executor } from '../../core/executors/executor';
+import { decodeFrame, type FrameProblem } from '../protocol/codec';
+import { MAX_FRAME_BYTES, MAX_OUTPUT_CHUNK, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type ToDevice } from '../protocol/messages';
+import { checkUpgrade, isLoopback } from './handshake';
+import { RunTable, runKey, type DeviceRun } from './run-table';
+
+export interface DeviceAgentOptions {
+  readonly id: string;
+  readonly token: string;
+  readonly executor: Executor;
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined;
+  /** Default 0: any free port. */
+  readonly port?: number | undefined;
+  readonly capabilities?: readonly string[] | undefined;
+  readonly concurrency?: number | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  readonly version?: string | undefined;
+  /** How long results and running tasks of a vanished orchestrator are kept (default 30 s). */
+  readonly keepResultsMs?: number | undefined;
+  /** Sockets that send no valid `hello` within this are closed (default 5 s). */
+  readonly helloTimeoutMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+interface Peer {
+  readonly ws: WebSocket;
+  owner?: string | undefined;
+}
+
+/**
+ * The device end of the protocol (DESIGN.md §5): a WebSocket server that authenticates the
+ * orchestrator at the handshake, runs tasks with an executor, streams their output, and keeps
+ * what an orchestrator that dropped away has not received yet, for when it reconnects.
+ */
+export class DeviceAgent {
+  private readonly server: Server;
+  private readonly wss: WebSocketServer;
+  private readonly runs: RunTable;
+  private readonly owners = new Map<string, Peer>();
+  private readonly sockets = new Set<Socket>();
+  private readonly logger: Logger;
+  private port = 0;
+
+  constructor(private readonly options: DeviceAgentOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.runs = new RunTable(options.keepResultsMs ?? 30_000, (run) => {
+      if (!run.result) run.execution?.cancel('the orchestrator did not come back');
+      this.logger.info(`dropped ${run.key}: its orchestrator did not come back`);
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+    this.server = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a Constellation device: connect with a WebSocket\n');
+    });
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    this.server.on('upgrade', (req, socket: Socket, head) => {
+      const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host), port: this.port });
+      if (refusal) {
+        this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
+        const text = refusal.status === 401 ? 'Unauthorized' : 'Forbidden';
+        socket.end(`HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    });
+  }
+
+  private get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
+  /** Starts listening; resolves with the URL orchestrators connect to. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.url;
+  }
+
+  get url(): string {
+    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `ws://${h}:${this.port}`;
+  }
+
+  get profile(): DeviceProfile {
+    const o = this.options;
+    return {
+      id: o.id,
+      os: os.platform(),
+      arch: os.arch(),
+      hostname: os.hostname(),
+      capabilities: [...(o.capabilities ?? [])],
+      concurrency: o.concurrency ?? 1,
+      version: o.version ?? 'dev',
+      ...(o.metadata ? { metadata: { ...o.metadata } } : {}),
+    };
+  }
+
+  /** Stops listening, cancels what runs and closes every socket. */
+  async close(): Promise<void> {
+    for (const run of this.runs.all()) if (!run.result) run.execution?.cancel('the device is shutting down');
+    this.runs.clear();
+    for (const ws of this.wss.clients) ws.close(1001, 'device shutting down');
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+  }
+
+  private accept(ws: WebSocket): void {
+    const peer: Peer = { ws };
+    const helloTimer = setTimeout(() => {
+      if (peer.owner === undefined) ws.close(4401, 'no hello within the time allowed');
+    }, this.options.helloTimeoutMs ?? 5_000);
+    ws.on('message', (data: RawData, isBinary) => this.onFrame(peer, data, isBinary));
+    ws.on('error', (err) => this.logger.warn(`socket error: ${err.message}`));
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (peer.owner !== undefined && this.owners.get(peer.owner) === peer) {
+        this.owners.delete(peer.owner);
+        this.runs.ownerLeft(peer.owner);
+      }
+    });
+  }
+
+  private onFrame(peer: Peer, data: RawData, isBinary: boolean): void {
+    const decoded = decodeFrame(data, isBinary, toDeviceSchema, TO_DEVICE_TYPES);
+    if (!decoded.ok) return this.refuse(peer, decoded.problem);
+    const msg = decoded.message;
+    if (peer.owner === undefined && msg.type !== 'hello') {
+      return this.refuse(peer, { code: 'not_ready', message: `'${msg.type}' before 'hello'`, requestId: 'requestId' in msg ? msg.requestId : undefined });
+    }
+    this.handle(peer, msg);
+  }
+
+  private handle(peer: Peer, msg: ToDevice): void {
+    switch (msg.type) {
+      case 'hello':
+        return this.hello(peer, msg.protocol, msg.requestId, msg.orchestratorId);
+      case 'task':
+        return this.task(peer, msg);
+      case 'cancel': {
+        const run = this.runs.get(runKey(msg.taskId, msg.attempt));
+        if (!run) return this.refuse(peer, { code: 'unknown_task', message: `no task ${runKey(msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
+        if (!run.result) {
+          run.cancelling = true;
+          run.execution?.cancel(msg.reason ?? 'cancelled by the orchestrator');
+        }
+        return;
+      }
+      case 'input': {
+        const run = this.runs.get(runKey(msg.taskId, msg.attempt));
+        if (!run || run.result) return this.refuse(peer, { code: 'unknown_task', message: `no running task ${runKey(msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
+        run.execution?.sendInput?.(msg.data);
+        return;
+      }
+      case 'ping':
+        return this.sendTo(peer, { type: 'pong', requestId: msg.requestId });
+      case 'pong':
+        return;
+      case 'error':
+        this.logger.warn(`the orchestrator reported: ${msg.code}: ${msg.message}`);
+        return;
+    }
+  }
+
+  private hello(peer: Peer, protocol: number, requestId: string, owner: string): void {
+    if (peer.owner !== undefined) return this.refuse(peer, { code: 'bad_message', message: 'hello twice on one connection', requestId });
+    if (protocol !== PROTOCOL_VERSION) {
+      this.refuse(peer, { code: 'protocol_version', message: `this device speaks protocol ${PROTOCOL_VERSION}, not ${protocol}`, requestId });
+      peer.ws.close(4400, 'protocol version');
+      return;
+    }
+    const previous = this.owners.get(owner);
+    if (previous && previous !== peer) {
+      previous.owner = undefined; // its close must not mark the owner absent
+      previous.ws.close(4409, 'replaced by a newer connection of the same orchestrator');
+    }
+    peer.owner = owner;
+    this.owners.set(owner, peer);
+    this.runs.ownerBack(owner);
+    this.sendTo(peer, { type: 'welcome', protocol: PROTOCOL_VERSION, requestId, device: this.profile, held: this.runs.held(owner) });
+    for (const run of this.runs.ownedBy(owner)) {
+      const frames = this.runs.drain(run);
+      for (const frame of frames) this.sendTo(peer, frame);
+      // A result sent just before the old socket died may never have arrived: send it again.
+      if (run.result && !frames.includes(run.result)) this.sendTo(peer, run.result);
+      if (run.result) this.runs.delivered(run);
+    }
+  }
+
+  private task(peer: Peer, msg: TaskMessage): void {
+    const owner = peer.owner!;
+    const key = runKey(msg.taskId, msg.attempt);
+    const existing = this.runs.get(key);
+    if (existing) {
+      // The same attempt again (a reconnect raced the result): never run it twice.
+      this.sendTo(peer, { type: 'task_accepted', requestId: msg.requestId, taskId: msg.taskId, attempt: msg.attempt });
+      if (existing.result) this.sendTo(peer, { ...existing.result, requestId: msg.requestId });
+      return;
+    }
+    const limit = this.options.concurrency ?? 1;
+    if (this.runs.runningCount >= limit) {
+      return this.refuse(peer, { code: 'busy', message: `this device runs at most ${limit} task(s) at once`, requestId: msg.requestId });
+    }
+    const run: DeviceRun = { key, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
+    this.runs.add(run);
+    this.emit(run, { type: 'task_accepted', requestId: msg.requestId, taskId: msg.taskId, attempt: msg.attempt });
+    const execution = this.options.executor.start(
+      { taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
+      {
+        output: (stream, data) => {
+          if (run.result) return;
+          for (let i = 0; i < data.length; i += MAX_OUTPUT_CHUNK) {
+            this.emit(run, { type: 'task_output', taskId: run.taskId, attempt: run.attempt, stream, data: data.slice(i, i + MAX_OUTPUT_CHUNK), chunk: run.chunk++ });
+          }
+        },
+      },
+    );
+    run.execution = execution;
+    void execution.done.then((outcome) => {
+      const base = { type: 'task_result' as const, requestId: run.requestId, taskId: run.taskId, attempt: run.attempt, durationMs: performance.now() - run.startedAt };
+      run.result =
+        outcome.status === 'completed'
+          ? { ...base, status: 'completed', result: outcome.result }
+          : outcome.status === 'failed'
+            ? { ...base, status: 'failed', error: outcome.error }
+            : { ...base, status: 'cancelled', ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) };
+      run.execution = undefined;
+      if (this.emit(run, run.result)) this.runs.delivered(run);
+    });
+  }
+
+  /** Sends a run's frame to its owner, or keeps it until the owner is back. True if sent. */
+  private emit(run: DeviceRun, frame: FromDevice): boolean {
+    const peer = this.owners.get(run.owner);
+    if (peer && peer.ws.readyState === peer.ws.OPEN && run.outbox.length === 0) {
+      this.sendTo(peer, frame);
+      return true;
+    }
+    this.runs.buffer(run, frame);
+    return false;
+  }
+
+  private sendTo(peer: Peer, frame: FromDevice): void {
+    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(JSON.stringify(frame));
+  }
+
+  private refuse(peer: Peer, problem: FrameProblem): void {
+    this.logger.warn(`refused a frame: ${problem.code}: ${problem.message}`);
+    this.sendTo(peer, { type: 'error', code: problem.code, message: problem.message, ...(problem.requestId !== undefined ? { requestId: problem.requestId } : {}) });
+  }
+}

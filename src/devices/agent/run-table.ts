@@ -1,0 +1,130 @@
+import type { Execution } from '../../core/executors/executor';
+import type { FromDevice, HeldTask, TaskResultMessage } from '../protocol/messages';
+
+/** Output kept for an orchestrator that is away, per task; beyond it, a note says what was dropped. */
+const MAX_BUFFERED_OUTPUT = 1024 * 1024;
+
+/** One attempt of one task on this device. The key `taskId#attempt` makes `task` idempotent. */
+export interface DeviceRun {
+  readonly key: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly requestId: string;
+  /** The orchestrator that sent it; results go back to it, also after it reconnects. */
+  readonly owner: string;
+  readonly startedAt: number;
+  execution?: Execution | undefined;
+  /** Cancel was asked: the orchestrator counts the slot free, so this device does too. */
+  cancelling?: boolean | undefined;
+  result?: TaskResultMessage | undefined;
+  chunk: number;
+  /** Frames waiting for the owner to come back. */
+  outbox: FromDevice[];
+  buffered: number;
+  dropped: number;
+}
+
+export function runKey(taskId: string, attempt: number): string {
+  return `${taskId}#${attempt}`;
+}
+
+/**
+ * The attempts a device holds: running ones, and finished ones whose result may not have
+ * reached their orchestrator yet. Owners that stay away longer than the keep period lose them.
+ */
+export class RunTable {
+  private readonly runs = new Map<string, DeviceRun>();
+  private readonly expiry = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly keepMs: number,
+    private readonly onExpire: (run: DeviceRun) => void,
+  ) {}
+
+  get(key: string): DeviceRun | undefined {
+    return this.runs.get(key);
+  }
+
+  add(run: DeviceRun): void {
+    this.runs.set(run.key, run);
+  }
+
+  get runningCount(): number {
+    let n = 0;
+    for (const r of this.runs.values()) if (!r.result && !r.cancelling) n++;
+    return n;
+  }
+
+  ownedBy(owner: string): DeviceRun[] {
+    return [...this.runs.values()].filter((r) => r.owner === owner);
+  }
+
+  held(owner: string): HeldTask[] {
+    return this.ownedBy(owner).map((r) => ({ taskId: r.taskId, attempt: r.attempt, state: r.result ? 'finished' : 'running' }));
+  }
+
+  /** Keeps a frame for an absent owner (output beyond the cap is counted, not kept). */
+  buffer(run: DeviceRun, frame: FromDevice): void {
+    if (frame.type === 'task_output') {
+      if (run.buffered + frame.data.length > MAX_BUFFERED_OUTPUT) {
+        run.dropped += frame.data.length;
+        return;
+      }
+      run.buffered += frame.data.length;
+    }
+    run.outbox.push(frame);
+  }
+
+  /** Takes the frames kept for a run, with a note first if output had to be dropped. */
+  drain(run: DeviceRun): FromDevice[] {
+    const frames = run.outbox;
+    run.outbox = [];
+    run.buffered = 0;
+    if (run.dropped > 0) {
+      const note = `[device] ${run.dropped} characters of output were dropped while the orchestrator was away\n`;
+      const firstResult = frames.findIndex((f) => f.type === 'task_result');
+      frames.splice(firstResult < 0 ? frames.length : firstResult, 0, { type: 'task_output', taskId: run.taskId, attempt: run.attempt, stream: 'log', data: note, chunk: run.chunk++ });
+      run.dropped = 0;
+    }
+    return frames;
+  }
+
+  /** The owner went away: its runs are kept for the keep period, then dropped. */
+  ownerLeft(owner: string): void {
+    this.ownerBack(owner);
+    const t = setTimeout(() => {
+      this.expiry.delete(owner);
+      for (const run of this.ownedBy(owner)) {
+        this.runs.delete(run.key);
+        this.onExpire(run);
+      }
+    }, this.keepMs);
+    t.unref();
+    this.expiry.set(owner, t);
+  }
+
+  ownerBack(owner: string): void {
+    const t = this.expiry.get(owner);
+    if (t) clearTimeout(t);
+    this.expiry.delete(owner);
+  }
+
+  /** A result was delivered: keep it a while longer in case the delivery is lost, then forget. */
+  delivered(run: DeviceRun): void {
+    const t = setTimeout(() => {
+      if (this.runs.get(run.key) === run) this.runs.delete(run.key);
+    }, this.keepMs);
+    t.unref();
+  }
+
+  /** Every run, for shutdown. */
+  all(): DeviceRun[] {
+    return [...this.runs.values()];
+  }
+
+  clear(): void {
+    for (const t of this.expiry.values()) clearTimeout(t);
+    this.expiry.clear();
+    this.runs.clear();
+  }
+}

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink, Executor } from '../../core/executors/executor';
+
+/** How long a cancelled process group gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+
+/** `inputs.command` as argv, or an explanation of what is wrong with it. */
+export function readCommand(inputs: unknown): { argv: string[]; shell: boolean } | { error: string } {
+  const command = typeof inputs === 'object' && inputs !== null ? (inputs as Record<string, unknown>).command : undefined;
+  if (typeof command === 'string') {
+    return command.trim() === '' ? { error: 'inputs.command is empty' } : { argv: [command], shell: true };
+  }
+  if (Array.isArray(command)) {
+    if (command.length === 0) return { error: 'inputs.command is an empty array' };
+    const bad = command.findIndex((a) => typeof a !== 'string');
+    if (bad >= 0) return { error: `inputs.command[${bad}] must be a string` };
+    return { argv: command as string[], shell: false };
+  }
+  return { error: "inputs.command is missing: give a string (run by /bin/sh) or an argv array, e.g. ['ls', '-l']" };
+}
+
+/**
+ * Runs `inputs.command` in a working directory: a string through `/bin/sh -c`, an array as
+ * argv. Output is streamed as it comes, stdin is forwarded, cancel stops the whole process
+ * group (SIGTERM, then SIGKILL), and the exit code is the result (non-zero fails the task).
+ */
+export class ShellExecutor implements Executor {
+  constructor(private readonly workdir: string) {}
+
+  start(request: ExecutionRequest, sink: ExecutionSink): Execution {
+    const cmd = readCommand(request.inputs);
+    if ('error' in cmd) return settled({ status: 'failed', error: { code: 'bad_inputs', message: cmd.error } });
+    let child: ChildProcess;
+    try {
+      child = cmd.shell
+        ? spawn('/bin/sh', ['-c', cmd.argv[0]!], { cwd: this.workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: this.workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (err) {
+      return settled({ status: 'failed', error: { code: 'spawn_failed', message: err instanceof Error ? err.message : String(err) } });
+    }
+    let cancelReason: string | undefined;
+    let killer: NodeJS.Timeout | undefined;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => sink.output('stdout', d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => sink.output('stderr', d));
+    child.stdin?.on('error', () => undefined); // a process that exits before reading its input is not an error
+    const done = new Promise<ExecutionOutcome>((resolve) => {
+      child.once('error', (err) => resolve({ status: 'failed', error: { code: 'spawn_failed', message: `${cmd.argv[0]!}: ${err.message}` } }));
+      child.once('close', (code, signal) => {
+        if (killer) clearTimeout(killer);
+        if (cancelReason !== undefined) resolve({ status: 'cancelled', reason: cancelReason });
+        else if (code === 0) resolve({ status: 'completed', result: { exitCode: 0 } });
+        else if (code !== null) resolve({ status: 'failed', error: { code: 'exit_code', message: `exited with code ${code}` } });
+        else resolve({ status: 'failed', error: { code: 'signal', message: `killed by ${signal ?? 'a signal'}` } });
+      });
+    });
+    const signalGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        // the group is already gone
+      }
+    };
+    return {
+      done,
+      cancel: (reason) => {
+        if (cancelReason !== undefined || child.exitCode !== null) return;
+        cancelReason = reason ?? 'cancelled';
+        signalGroup('SIGTERM');
+        killer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
+        killer.unref();
+      },
+      sendInput: (data) => {
+        if (!child.stdin?.writable) return;
+        // Ctrl+D from a terminal closes standard input, as a shell would.
+        if (data === '\u0004') child.stdin.end();
+        else child.stdin.write(data);
+      },
+    };
+  }
+}
+
+function settled(outcome: ExecutionOutcome): Execution {
+  return { done: Promise.resolve(outcome), cancel: () => undefined };
+}

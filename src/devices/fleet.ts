@@ -1,0 +1,103 @@
+import type { DeviceAvailability, DevicePool, DeviceSpec } from '../core/orchestrator/device-pool';
+import { DeviceRefusedError, DeviceSession, type DeviceSessionOptions } from './session/device-session';
+
+/** A device to connect to (from `devices.json`, settings, or a spawned local agent). */
+export interface RemoteDevice {
+  readonly id: string;
+  readonly url: string;
+  readonly token: string;
+  readonly capabilities?: readonly string[] | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+}
+
+/** What a fleet drives: the orchestrator's device availability and slots. */
+export interface FleetTarget {
+  readonly devices: DevicePool;
+  setDeviceAvailability(deviceId: string, availability: DeviceAvailability): void;
+}
+
+export type SessionDefaults = Omit<DeviceSessionOptions, 'id' | 'url' | 'token'>;
+
+/** Thrown when no device of a fleet could be reached, or one refused us. */
+export class DevicesUnavailableError extends Error {
+  readonly code = 'devices_unavailable';
+}
+
+/** One session per device, connected together, and kept in step with the orchestrator. */
+export class DeviceFleet {
+  readonly sessions: readonly DeviceSession[];
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly devices: readonly RemoteDevice[],
+    defaults: SessionDefaults,
+  ) {
+    this.sessions = devices.map((d) => new DeviceSession({ ...defaults, id: d.id, url: d.url, token: d.token }));
+  }
+
+  /**
+   * Connects every device. A device that refuses us (wrong token, protocol) is an error; one
+   * that does not answer within `timeoutMs` is reported in `late` and keeps trying in the
+   * background (tasks pinned to it wait for it). If none answers, that is an error too.
+   */
+  async connect(timeoutMs: number): Promise<{ late: readonly { id: string; reason: string }[] }> {
+    const results = await Promise.all(
+      this.sessions.map(async (s) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+        try {
+          return await Promise.race([s.connect().then(() => 'ok' as const), timeout]);
+        } catch (err) {
+          return err instanceof DeviceRefusedError ? err : new DeviceRefusedError(String(err));
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const refused = results.filter((r): r is DeviceRefusedError => r instanceof Error);
+    if (refused.length > 0) {
+      this.close();
+      throw new DevicesUnavailableError(refused.map((e) => e.message).join('; '));
+    }
+    const late = this.sessions.filter((_, i) => results[i] === 'timeout').map((s) => ({ id: s.id, reason: s.lastError ?? `no answer within ${timeoutMs} ms` }));
+    if (late.length === this.sessions.length) {
+      this.close();
+      throw new DevicesUnavailableError(`no device answered within ${timeoutMs} ms: ${late.map((l) => `${l.id} (${l.reason})`).join(', ')}`);
+    }
+    return { late };
+  }
+
+  /** Device specs for the orchestrator: capabilities from config and profile, announced slots. */
+  specs(): DeviceSpec[] {
+    return this.sessions.map((s, i) => {
+      const d = this.devices[i]!;
+      const caps = new Set([...(d.capabilities ?? []), ...(s.profile?.capabilities ?? [])]);
+      return {
+        id: s.id,
+        executor: s,
+        capabilities: [...caps],
+        concurrency: s.profile?.concurrency ?? 1,
+        availability: s.availability,
+        metadata: { url: d.url, ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
+      };
+    });
+  }
+
+  /** Keeps the orchestrator's view of each device in step with its session. */
+  attach(target: FleetTarget): void {
+    for (const s of this.sessions) {
+      this.unsubscribe.push(
+        s.onChange(() => {
+          const slot = target.devices.get(s.id);
+          if (slot && s.profile) slot.concurrency = s.profile.concurrency;
+          target.setDeviceAvailability(s.id, s.availability);
+        }),
+      );
+    }
+  }
+
+  close(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const s of this.sessions) s.close();
+  }
+}

@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RemoteDevice } from '../fleet';
+
+/** How to start `constellation device …`: the node binary and the CLI script. */
+export interface AgentCommand {
+  readonly execPath: string;
+  readonly script: string;
+}
+
+export interface LocalAgentOptions {
+  readonly command: AgentCommand;
+  /** Device ids (default `local-1..local-N`). */
+  readonly ids: readonly string[];
+  readonly executor?: 'auto' | 'shell' | 'sim' | undefined;
+  readonly concurrency?: number | undefined;
+  readonly capabilities?: readonly string[] | undefined;
+  readonly workdir?: string | undefined;
+  /** Give up on an agent that has not printed its URL within this (default 15 s). */
+  readonly startTimeoutMs?: number | undefined;
+  /** Extra arguments for every agent (tests: `--keep-results`, `--hello-timeout`). */
+  readonly extraArgs?: readonly string[] | undefined;
+}
+
+interface Agent {
+  readonly id: string;
+  readonly tokenFile: string;
+  port: number;
+  child: ChildProcess | undefined;
+  url: string;
+}
+
+/** Thrown when a local device agent does not start. */
+export class AgentStartError extends Error {
+  readonly code = 'agent_start';
+}
+
+/**
+ * Device agents as child processes on random loopback ports, each with its own random token
+ * (passed in a 0600 file, never on the command line). They exit with this process (their stdin
+ * closes), and can be killed and restarted on the same port, as the demo and chaos tests do.
+ */
+export class LocalAgents {
+  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'constellation-agents-'));
+  private readonly agents = new Map<string, Agent>();
+  private readonly tokens = new Map<string, string>();
+
+  private constructor(private readonly options: LocalAgentOptions) {}
+
+  static async start(options: LocalAgentOptions): Promise<LocalAgents> {
+    const set = new LocalAgents(options);
+    try {
+      await Promise.all(options.ids.map((id) => set.launch(id, 0)));
+    } catch (err) {
+      await set.stop();
+      throw err;
+    }
+    return set;
+  }
+
+  get devices(): RemoteDevice[] {
+    return [...this.agents.values()].map((a) => ({ id: a.id, url: a.url, token: this.tokens.get(a.id)! }));
+  }
+
+  /** The process id of a running agent. */
+  pid(id: string): number | undefined {
+    return this.agents.get(id)?.child?.pid;
+  }
+
+  /** Kills an agent at once (SIGKILL): a device that vanishes mid-task. */
+  kill(id: string): Promise<void> {
+    const a = this.agents.get(id);
+    const child = a?.child;
+    if (!a || !child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    a.child = undefined;
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  /** Starts a killed agent again, on the same port with the same token. */
+  async restart(id: string): Promise<void> {
+    const a = this.agents.get(id);
+    if (!a) throw new RangeError(`no local agent '${id}'`);
+    if (a.child) return;
+    await this.launch(id, a.port);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.keys()].map((id) => this.kill(id)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private launch(id: string, port: number): Promise<void> {
+    let token = this.tokens.get(id);
+    if (!token) {
+      token = randomBytes(24).toString('base64url');
+      this.tokens.set(id, token);
+    }
+    const tokenFile = path.join(this.dir, `${id.replace(/[^\w.-]/g, '_')}.token`);
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const o = this.options;
+    const args = [o.command.script, 'device', '--id', id, '--port', String(port), '--token-file', tokenFile, '--executor', o.executor ?? 'auto', '--exit-with-parent'];
+    if (o.concurrency !== undefined) args.push('--concurrency', String(o.concurrency));
+    if (o.capabilities?.length) args.push('--capabilities', o.capabilities.join(','));
+    if (o.workdir !== undefined) args.push('--workdir', o.workdir);
+    args.push(...(o.extraArgs ?? []));
+    const child = spawn(o.command.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      let err = '';
+      let settled = false;
+      const limit = o.startTimeoutMs ?? 15_000;
+      const timer = setTimeout(() => fail(`did not report its URL within ${limit} ms`), limit);
+      const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new AgentStartError(`local device '${id}' ${why}${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+      };
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (err.length < 10_000) err += d;
+      });
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (settled) return;
+        out += d;
+        const m = /listening on (ws:\/\/\S+)/.exec(out);
+        if (!m) return;
+        settled = true;
+        clearTimeout(timer);
+        const url = m[1]!;
+        this.agents.set(id, { id, tokenFile, port: Number(new URL(url).port), child, url });
+        resolve();
+      });
+      child.once('error', (e) => fail(`could not start: ${e.message}`));
+      child.once('exit', (code, signal) => {
+        const a = this.agents.get(id);
+        if (a?.child === child) a.child = undefined;
+        fail(`exited with ${signal ?? `code ${String(code)}`} before listening`);
+      });
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { formatPath } from '../../core/model/json-path';
+import type { ProtocolErrorCode } from './messages';
+
+/** Why a frame was refused; sent back as an `error` message. */
+export interface FrameProblem {
+  readonly code: ProtocolErrorCode;
+  readonly message: string;
+  readonly requestId?: string | undefined;
+}
+
+export type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly problem: FrameProblem };
+
+/**
+ * Decodes one WebSocket frame against a union of messages. Never throws: binary frames, bad
+ * JSON, unknown types and schema mismatches become a {@link FrameProblem} naming what is wrong
+ * (with the field path) and, when the frame had one, its `requestId`.
+ */
+export function decodeFrame<S extends z.ZodType>(data: string | Buffer | ArrayBuffer | Buffer[], isBinary: boolean, schema: S, knownTypes: ReadonlySet<string>): Decoded<z.output<S>> {
+  if (isBinary) return fail('bad_frame', 'binary frames are not part of the protocol; send JSON text');
+  const text = typeof data === 'string' ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return fail('bad_frame', `frame is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_message', 'a frame must be a JSON object with a "type"');
+  const obj = raw as Record<string, unknown>;
+  const requestId = typeof obj.requestId === 'string' && obj.requestId.length <= 100 ? obj.requestId : undefined;
+  if (typeof obj.type !== 'string') return fail('bad_message', 'the frame has no string "type"', requestId);
+  if (!knownTypes.has(obj.type)) return fail('unknown_type', `unknown message type '${obj.type.slice(0, 100)}'`, requestId);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${formatPath(issue.path)}: ` : '';
+    return fail('bad_message', `invalid '${obj.type}' message: ${where}${issue?.message ?? 'invalid'}`, requestId);
+  }
+  return { ok: true, message: parsed.data };
+}
+
+function fail(code: ProtocolErrorCode, message: string, requestId?: string): { ok: false; problem: FrameProblem } {
+  return { ok: false, problem: { code, message, requestId } };
+}

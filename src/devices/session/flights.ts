@@ -1,0 +1,59 @@
+import type { ExecutionOutcome, ExecutionRequest, ExecutionSink } from '../../core/executors/executor';
+import type { TaskResultMessage } from '../protocol/messages';
+
+/** One attempt handed to a device and not yet finished, as the orchestrator side sees it. */
+export interface Flight {
+  readonly key: string;
+  readonly request: ExecutionRequest;
+  readonly sink: ExecutionSink;
+  readonly requestId: string;
+  /** The `task` frame went out on some connection (so a device that forgot it lost it). */
+  sent: boolean;
+  /** Last output chunk delivered; earlier or repeated chunks are dropped. */
+  lastChunk: number;
+  /** Cancel asked while no connection was up: sent as soon as one is. */
+  cancelPending?: string | undefined;
+  settle(outcome: ExecutionOutcome): void;
+}
+
+/** Turns a device's `task_result` into the core's outcome. */
+export function outcomeOf(msg: TaskResultMessage): ExecutionOutcome {
+  if (msg.status === 'completed') return { status: 'completed', result: msg.result };
+  if (msg.status === 'cancelled') return { status: 'cancelled', ...(msg.reason !== undefined ? { reason: msg.reason } : {}) };
+  return { status: 'failed', error: msg.error ?? { code: 'device_error', message: 'the device reported a failure without an error' } };
+}
+
+/** The in-flight attempts of one device session, by `taskId#attempt` and by request id. */
+export class FlightTable {
+  private readonly byKey = new Map<string, Flight>();
+  private readonly byRequest = new Map<string, Flight>();
+
+  add(f: Flight): void {
+    this.byKey.set(f.key, f);
+    this.byRequest.set(f.requestId, f);
+  }
+
+  get(key: string): Flight | undefined {
+    return this.byKey.get(key);
+  }
+
+  byRequestId(id: string): Flight | undefined {
+    return this.byRequest.get(id);
+  }
+
+  /** Removes a flight and settles it (once). */
+  finish(f: Flight, outcome: ExecutionOutcome): void {
+    if (this.byKey.get(f.key) !== f) return;
+    this.byKey.delete(f.key);
+    this.byRequest.delete(f.requestId);
+    f.settle(outcome);
+  }
+
+  all(): Flight[] {
+    return [...this.byKey.values()];
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
