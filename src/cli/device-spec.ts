@@ -1,50 +1,72 @@
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { SimExecutor } from '../core/executors/sim-executor';
+import type { Logger } from '../core/clock';
 import { ID_PATTERN } from '../core/model/schema';
 import type { DeviceSpec } from '../core/orchestrator/device-pool';
+import { loadDevicesFile } from '../devices/config';
+import { DeviceFleet, type FleetTarget, type RemoteDevice } from '../devices/fleet';
+import { LocalAgents } from '../devices/local/local-agents';
 import { UsageError } from './errors';
+import { readTextFile } from './io';
 
 /**
- * What `--devices` asks for. Only in-process simulated devices exist today; WebSocket devices
- * (`local:N`, a `devices.json`) are further kinds of this union, parsed by further entries of
- * {@link PARSERS} and opened by {@link openDevices}.
+ * What `--devices` asks for: in-process simulated devices (`sim:`), device agents this process
+ * spawns on loopback (`local:`), or the devices of a `devices.json`.
  */
-export type DeviceRequest = { readonly kind: 'sim'; readonly ids: readonly string[] };
+export type DeviceRequest =
+  | { readonly kind: 'sim'; readonly ids: readonly string[] }
+  | { readonly kind: 'local'; readonly ids: readonly string[] }
+  | { readonly kind: 'file'; readonly file: string; readonly devices: readonly RemoteDevice[] };
 
 /** Devices ready for a run, and how to let go of them afterwards. */
 export interface DeviceSet {
   readonly devices: readonly DeviceSpec[];
   /** For messages: `3 simulated devices (sim-1, sim-2, sim-3)`. */
   readonly label: string;
+  /** Keeps the orchestrator's view of availability in step with the connections. */
+  attach?(target: FleetTarget): void;
   close(): Promise<void>;
 }
 
-export const DEFAULT_DEVICES = 'sim:4';
-const MAX_SIM_DEVICES = 1000;
+export const DEFAULT_DEVICES = 'local:4';
+const MAX_DEVICES = 1000;
+const MAX_LOCAL_DEVICES = 64;
+/** How long `run` waits for configured devices before starting without the late ones. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 interface KindParser {
   readonly syntax: string;
   parse(rest: string, text: string): DeviceRequest;
 }
 
+/** `N` → `<prefix>-1..N`, or a comma-separated list of ids. */
+function parseIds(rest: string, text: string, prefix: string, max: number): string[] {
+  if (/^\d+$/.test(rest)) {
+    const n = Number(rest);
+    if (n < 1 || n > max) throw bad(text, `the number of devices must be from 1 to ${max}`);
+    return Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+  }
+  const ids = rest.split(',').map((s) => s.trim());
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (id === '') throw bad(text, 'a device id is empty (check the commas)');
+    if (!ID_PATTERN.test(id)) throw bad(text, `'${id}' is not a valid device id (letters, digits, '_', '.', ':' or '-')`);
+    if (seen.has(id)) throw bad(text, `device '${id}' is listed twice`);
+    seen.add(id);
+  }
+  if (ids.length > max) throw bad(text, `at most ${max} devices`);
+  return ids;
+}
+
 const PARSERS: Readonly<Record<string, KindParser>> = {
   sim: {
-    syntax: 'sim:N (N simulated devices sim-1..sim-N) or sim:id1,id2,... (simulated devices with these ids)',
-    parse(rest, text) {
-      if (/^\d+$/.test(rest)) {
-        const n = Number(rest);
-        if (n < 1 || n > MAX_SIM_DEVICES) throw bad(text, `the number of devices must be from 1 to ${MAX_SIM_DEVICES}`);
-        return { kind: 'sim', ids: Array.from({ length: n }, (_, i) => `sim-${i + 1}`) };
-      }
-      const ids = rest.split(',').map((s) => s.trim());
-      const seen = new Set<string>();
-      for (const id of ids) {
-        if (id === '') throw bad(text, 'a device id is empty (check the commas)');
-        if (!ID_PATTERN.test(id)) throw bad(text, `'${id}' is not a valid device id (letters, digits, '_', '.', ':' or '-')`);
-        if (seen.has(id)) throw bad(text, `device '${id}' is listed twice`);
-        seen.add(id);
-      }
-      return { kind: 'sim', ids };
-    },
+    syntax: 'sim:N or sim:id1,id2,... (simulated devices in this process)',
+    parse: (rest, text) => ({ kind: 'sim', ids: parseIds(rest, text, 'sim', MAX_DEVICES) }),
+  },
+  local: {
+    syntax: 'local:N or local:id1,id2,... (device agents started here, over WebSocket)',
+    parse: (rest, text) => ({ kind: 'local', ids: parseIds(rest, text, 'local', MAX_LOCAL_DEVICES) }),
   },
 };
 
@@ -54,13 +76,18 @@ function bad(text: string, why: string): UsageError {
 
 /** The accepted forms, for help and errors. */
 export function syntaxHelp(): string {
-  return Object.values(PARSERS)
-    .map((p) => p.syntax)
-    .join('; ');
+  return [...Object.values(PARSERS).map((p) => p.syntax), 'a devices.json file'].join('; ');
 }
 
-/** Parses the text of `--devices`. @throws UsageError with the accepted forms. */
-export function parseDeviceOption(text: string): DeviceRequest {
+/**
+ * Parses the text of `--devices`; a path ending in `.json` is read as a devices file
+ * (relative to `cwd`). @throws UsageError with the accepted forms, InvalidInputError for a bad file.
+ */
+export function parseDeviceOption(text: string, cwd = process.cwd()): DeviceRequest {
+  if (text.endsWith('.json')) {
+    const file = path.resolve(cwd, text);
+    return { kind: 'file', file: text, devices: loadDevicesFile(text, readTextFile(file, cwd, text)) };
+  }
   const colon = text.indexOf(':');
   const kind = colon < 0 ? text : text.slice(0, colon);
   const parser = PARSERS[kind];
@@ -73,14 +100,46 @@ export function parseDeviceOption(text: string): DeviceRequest {
 
 /** Device ids a request names, known before connecting (for `validate --devices`). */
 export function requestedIds(request: DeviceRequest): readonly string[] {
-  return request.ids;
+  return request.kind === 'file' ? request.devices.map((d) => d.id) : request.ids;
 }
 
-/** Brings the requested devices up. Simulated devices are in-process and always ready. */
-export function openDevices(request: DeviceRequest): Promise<DeviceSet> {
-  const executor = new SimExecutor();
-  const devices: DeviceSpec[] = request.ids.map((id) => ({ id, executor }));
-  const shown = request.ids.length > 6 ? `${request.ids.slice(0, 6).join(', ')}, …` : request.ids.join(', ');
-  const label = `${request.ids.length} simulated device${request.ids.length === 1 ? '' : 's'} (${shown})`;
-  return Promise.resolve({ devices, label, close: () => Promise.resolve() });
+function listIds(ids: readonly string[]): string {
+  return ids.length > 6 ? `${ids.slice(0, 6).join(', ')}, …` : ids.join(', ');
+}
+
+/** Brings the requested devices up: simulated ones at once, WebSocket ones once connected. */
+export async function openDevices(request: DeviceRequest, logger: Logger): Promise<DeviceSet> {
+  if (request.kind === 'sim') {
+    const executor = new SimExecutor();
+    const devices: DeviceSpec[] = request.ids.map((id) => ({ id, executor }));
+    const label = `${request.ids.length} simulated device${request.ids.length === 1 ? '' : 's'} (${listIds(request.ids)})`;
+    return { devices, label, close: () => Promise.resolve() };
+  }
+  const agents = request.kind === 'local' ? await LocalAgents.start({ command: { execPath: process.execPath, script: cliScript() }, ids: request.ids }) : undefined;
+  const remote: readonly RemoteDevice[] = agents ? agents.devices : request.kind === 'file' ? request.devices : [];
+  const fleet = new DeviceFleet(remote, { orchestratorId: randomUUID(), logger });
+  try {
+    const { late } = await fleet.connect(CONNECT_TIMEOUT_MS);
+    for (const l of late) logger.warn(`device '${l.id}' is not reachable yet (${l.reason}); its tasks wait for it`);
+  } catch (err) {
+    await agents?.stop();
+    throw err;
+  }
+  const ids = remote.map((d) => d.id);
+  const where = agents ? 'local device agent' : 'device';
+  const label = `${ids.length} ${where}${ids.length === 1 ? '' : 's'} over WebSocket (${listIds(ids)})`;
+  return {
+    devices: fleet.specs(),
+    label,
+    attach: (target) => fleet.attach(target),
+    close: async () => {
+      fleet.close();
+      await agents?.stop();
+    },
+  };
+}
+
+/** The script that runs this CLI, to start `constellation device` children with. */
+function cliScript(): string {
+  return require.main?.filename ?? process.argv[1] ?? path.join(__dirname, 'cli.js');
 }

@@ -67,6 +67,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
     interrupted: cfg.interrupted,
     logger: stderrLogger(io),
   });
+  cfg.devices.attach?.(orchestrator);
 
   let journal: Journal | undefined;
   if (cfg.journal) {
@@ -130,7 +131,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   return exitCodeOf(report.state);
 }
 
-function stderrLogger(io: CliIo): Logger {
+export function stderrLogger(io: CliIo): Logger {
   return {
     debug: () => undefined,
     info: () => undefined,

@@ -5,7 +5,10 @@ import { SimExecutor } from '../../src/core/executors/sim-executor';
 import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
 import type { EditRequest } from '../../src/core/orchestrator/edit-source';
 import { parseArgs, type OptionSpec } from '../../src/cli/args';
-import { parseDeviceOption } from '../../src/cli/device-spec';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseDeviceOption, requestedIds } from '../../src/cli/device-spec';
 import { UsageError } from '../../src/cli/errors';
 import { InvalidInputError } from '../../src/core/model/errors';
 import { colourWanted, makeStyle, truncate, visibleWidth } from '../../src/cli/render/format';
@@ -48,9 +51,39 @@ describe('argv parser', () => {
 });
 
 describe('--devices', () => {
-  it('sim:N names N devices sim-1..sim-N; sim:a,b names them', () => {
-    assert.deepEqual(parseDeviceOption('sim:3').ids, ['sim-1', 'sim-2', 'sim-3']);
-    assert.deepEqual(parseDeviceOption('sim:linux-1,windows-1').ids, ['linux-1', 'windows-1']);
+  it('sim:N names N devices sim-1..sim-N; sim:a,b names them; local: likewise', () => {
+    assert.deepEqual(requestedIds(parseDeviceOption('sim:3')), ['sim-1', 'sim-2', 'sim-3']);
+    assert.deepEqual(requestedIds(parseDeviceOption('sim:linux-1,windows-1')), ['linux-1', 'windows-1']);
+    assert.deepEqual(parseDeviceOption('local:2'), { kind: 'local', ids: ['local-1', 'local-2'] });
+    assert.match(usageError(() => parseDeviceOption('local:65')).message, /from 1 to 64/);
+  });
+
+  it('a devices.json is read, with every problem named by its path', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devices-json-'));
+    fs.writeFileSync(path.join(dir, 'a.token'), 'a-token-of-enough-length');
+    const good = path.join(dir, 'devices.json');
+    fs.writeFileSync(good, JSON.stringify({ devices: [{ id: 'a', url: 'ws://127.0.0.1:7801', tokenFile: 'a.token', capabilities: ['linux'] }] }));
+    const req = parseDeviceOption(good);
+    assert.equal(req.kind, 'file');
+    assert.deepEqual(requestedIds(req), ['a']);
+    assert.equal(req.kind === 'file' && req.devices[0]!.token, 'a-token-of-enough-length');
+    const badFile = path.join(dir, 'bad.json');
+    fs.writeFileSync(badFile, JSON.stringify({ devices: [{ id: 'a', url: 'http://x', token: 'short' }, { id: 'b', url: 'ws://h:1', tokenFile: 'missing.token' }, { id: 'b', url: 'ws://h:2', token: 'long-enough-token-here' }] }));
+    const err = (() => {
+      try {
+        parseDeviceOption(badFile);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    assert.ok(err);
+    assert.match(err.message, /devices\[0\]\.url: must be a ws:\/\/ or wss:\/\/ URL/);
+    assert.match(err.message, /devices\[0\]\.token: must be at least 16 characters/);
+    fs.writeFileSync(badFile, JSON.stringify({ devices: [{ id: 'b', url: 'ws://h:1', tokenFile: 'missing.token' }, { id: 'b', url: 'ws://h:2', token: 'long-enough-token-here' }] }));
+    assert.throws(() => parseDeviceOption(badFile), (e: Error) => /devices\[0\]\.tokenFile: cannot read token file .*missing\.token: ENOENT/.test(e.message) && /devices\[1\]\.id: device 'b' is listed twice/.test(e.message));
+    assert.throws(() => parseDeviceOption(path.join(dir, 'none.json')), /none\.json.*no such file/);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('rejects unknown kinds, empty and duplicate ids', () => {

@@ -17,7 +17,7 @@ import { checkPinnedDevices } from '../plan-loader';
 import { colourWanted, makeStyle } from '../render/format';
 import { toJsonReport } from '../render/json-report';
 import { renderSummary } from '../render/summary';
-import { exitCodeOf, runSession } from '../run-session';
+import { exitCodeOf, runSession, stderrLogger } from '../run-session';
 import { commandInfo, DEFAULT_JOURNAL_ROOT } from '../usage';
 import { LOCK_SCOPES, loadEditSource, readRunOptions } from './run-options';
 
@@ -55,7 +55,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   if (restored.ended || end) return alreadyEnded(restored, end, paths.dir, options.json, io);
 
   const devicesText = options.devices ?? meta.devices ?? DEFAULT_DEVICES;
-  const request = parseDeviceOption(devicesText);
+  const request = parseDeviceOption(devicesText, io.cwd);
   checkPinnedDevices(restored.constellation, requestedIds(request), paths.snapshot);
   const editsFile = options.edits ?? meta.edits;
   if (editsFile !== undefined && !fs.existsSync(editsFile)) {
@@ -65,7 +65,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   return runSession(
     {
       constellation: restored.constellation,
-      devices: await openDevices(request),
+      devices: await openDevices(request, stderrLogger(io)),
       runId,
       strategy: options.strategy ?? (meta.strategy as typeof options.strategy),
       editSource,

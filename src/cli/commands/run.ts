@@ -4,7 +4,7 @@ import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '.
 import type { CliIo } from '../io';
 import { packageVersion } from '../io';
 import { loadPlan } from '../plan-loader';
-import { runSession } from '../run-session';
+import { runSession, stderrLogger } from '../run-session';
 import { commandInfo } from '../usage';
 import { editOptionsWithoutEdits, loadEditSource, readRunOptions } from './run-options';
 
@@ -14,7 +14,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const [planFile] = expectPositionals(args, ['plan'], 'run') as [string];
   const options = readRunOptions(args, io);
   const devicesText = options.devices ?? DEFAULT_DEVICES;
-  const request = parseDeviceOption(devicesText);
+  const request = parseDeviceOption(devicesText, io.cwd);
   const constellation = loadPlan(planFile, io, requestedIds(request));
   const editsShown = args.values.get('edits');
   const editSource = options.edits !== undefined ? loadEditSource(options.edits, editsShown ?? options.edits, constellation.taskIds()) : undefined;
@@ -36,7 +36,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   return runSession(
     {
       constellation,
-      devices: await openDevices(request),
+      devices: await openDevices(request, stderrLogger(io)),
       strategy: options.strategy,
       editSource,
       lockScope: options.lockScope,

@@ -15,7 +15,7 @@ export function validateCommand(argv: readonly string[], io: CliIo): number {
   const [planFile] = expectPositionals(args, ['plan'], 'validate') as [string];
   const json = args.flags.has('json');
   const devicesText = args.values.get('devices');
-  const ids = devicesText !== undefined ? requestedIds(parseDeviceOption(devicesText)) : undefined;
+  const ids = devicesText !== undefined ? requestedIds(parseDeviceOption(devicesText, io.cwd)) : undefined;
   try {
     const c = loadPlan(planFile, io, ids);
     const deps = [...c.dependencies()].length;

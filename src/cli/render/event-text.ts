@@ -65,7 +65,10 @@ export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefi
     case 'run_resumed':
       return { verb: 'resumed', icon: '▶', tone: 'info', text: 'run resumed' };
     case 'device_status_changed':
-      return e.previous === 'unknown' ? undefined : { verb: 'device', icon: '◆', tone: e.status === 'available' ? 'good' : 'warn', text: `${e.deviceId}: ${e.previous} → ${e.status}` };
+      if (e.previous === 'unknown') return undefined;
+      if (e.status === 'available') return { verb: 'device', icon: '◆', tone: 'good', text: `${e.deviceId} is back` };
+      if (e.status === 'recovering') return { verb: 'device', icon: '◆', tone: 'warn', text: `${e.deviceId} dropped; reconnecting (its tasks wait for it)` };
+      return { verb: 'device', icon: '◆', tone: 'bad', text: `${e.deviceId} is gone: its tasks fail or move to other devices` };
     default:
       return undefined;
   }

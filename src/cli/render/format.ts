@@ -18,10 +18,14 @@ export interface Style {
 const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 const identity = (s: string) => s;
 
-/** Colour only on a TTY, never with `NO_COLOR` set (no-color.org) or `TERM=dumb`. */
+/**
+ * Colour only on a TTY (or with `FORCE_COLOR`, for a wrapper that passes output on to one),
+ * never with `NO_COLOR` set (no-color.org) or `TERM=dumb`.
+ */
 export function colourWanted(stream: OutStream, env: Readonly<Record<string, string | undefined>>): boolean {
-  if (!stream.isTTY) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  if (!stream.isTTY) return false;
   return env.TERM !== 'dumb';
 }
 

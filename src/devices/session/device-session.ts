@@ -191,7 +191,10 @@ export class DeviceSession implements Executor {
       this.graceTimer = setTimeout(() => this.graceExpired(), this.options.graceMs ?? 30_000);
     }
     const delay = backoffDelay(this.policy, this.failures, this.options.random);
-    this.logger.warn(`device '${this.id}': ${this.lastError ?? 'connection lost'}; reconnecting in ${Math.round(delay)} ms`);
+    // The first failure of an outage is news; the retries after it are not.
+    const message = `device '${this.id}': ${this.lastError ?? 'connection lost'}; reconnecting in ${Math.round(delay)} ms (attempt ${this.failures})`;
+    if (this.failures === 1) this.logger.warn(message);
+    else this.logger.info(message);
     this.setState('backoff');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
