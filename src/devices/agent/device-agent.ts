@@ -63,7 +63,7 @@ export class DeviceAgent {
       s.once('close', () => this.sockets.delete(s));
     });
     this.server.on('upgrade', (req, socket: Socket, head) => {
-      const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host), port: this.port });
+      const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host) });
       if (refusal) {
         this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
         const text = refusal.status === 401 ? 'Unauthorized' : 'Forbidden';

@@ -25,14 +25,12 @@ export function sameSecret(given: string, expected: string): boolean {
  * Checks a WebSocket upgrade before it is accepted: no browser `Origin` (a web page must not
  * drive a device), a local `Host` when bound to loopback (DNS rebinding), and the bearer token.
  */
-export function checkUpgrade(req: IncomingMessage, opts: { token: string; loopback: boolean; port: number }): Refusal | undefined {
+export function checkUpgrade(req: IncomingMessage, opts: { token: string; loopback: boolean }): Refusal | undefined {
   if (req.headers.origin !== undefined) return { status: 403, reason: 'browser origins are not allowed' };
   if (opts.loopback) {
     const host = req.headers.host ?? '';
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-    const name = m?.[1]?.toLowerCase();
-    const port = m?.[2] === undefined ? undefined : Number(m[2]);
-    if (!name || !isLoopback(name) || (port !== undefined && port !== opts.port)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not this loopback device` };
+    const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
+    if (!name || !isLoopback(name)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not a loopback name` };
   }
   const auth = req.headers.authorization ?? '';
   const given = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';
