@@ -29,7 +29,7 @@ let seq = 0;
 
 function request(inputs: unknown, extra: Partial<ExecutionRequest> = {}): ExecutionRequest {
   seq++;
-  return { taskId: `contract-${seq}`, attempt: 1, name: `contract ${seq}`, description: '', tips: [], inputs, device: 'd', ...extra };
+  return { runId: 'contract', taskId: `contract-${seq}`, attempt: 1, name: `contract ${seq}`, description: '', tips: [], inputs, device: 'd', ...extra };
 }
 
 /** Starts a task and collects its output. */

@@ -86,7 +86,7 @@ describe('device agent: handshake security and hostile frames', () => {
   it('malformed JSON, unknown types, wrong field types and early frames get errors; the connection survives', async () => {
     const c = rawClient(url, auth());
     await c.opened;
-    c.send({ type: 'task', requestId: 'early', taskId: 't', attempt: 1, name: '', description: '', tips: [] });
+    c.send({ type: 'task', requestId: 'early', runId: 'r', taskId: 't', attempt: 1, name: '', description: '', tips: [] });
     assert.deepEqual(await c.next('error'), { type: 'error', code: 'not_ready', message: "'task' before 'hello'", requestId: 'early' });
     c.send({ type: 'hello', protocol: 1, requestId: 'h', orchestratorId: 'raw-frames' });
     assert.equal((await c.next('welcome')).requestId, 'h');
@@ -94,14 +94,14 @@ describe('device agent: handshake security and hostile frames', () => {
     assert.match(String((await c.next('error')).message), /not JSON/);
     c.send({ type: 'teleport', requestId: 'r1' });
     assert.deepEqual(await c.next('error'), { type: 'error', code: 'unknown_type', message: "unknown message type 'teleport'", requestId: 'r1' });
-    c.send({ type: 'task', requestId: 'r2', taskId: 't', attempt: 'one', name: '', description: '', tips: [] });
+    c.send({ type: 'task', requestId: 'r2', runId: 'r', taskId: 't', attempt: 'one', name: '', description: '', tips: [] });
     const wrong = await c.next('error');
     assert.equal(wrong.code, 'bad_message');
     assert.equal(wrong.requestId, 'r2');
     assert.match(String(wrong.message), /attempt/);
     c.send(Buffer.from([1, 2, 3]));
     assert.equal((await c.next('error')).code, 'bad_frame');
-    c.send({ type: 'cancel', requestId: 'r3', taskId: 'nope', attempt: 1 });
+    c.send({ type: 'cancel', requestId: 'r3', runId: 'r', taskId: 'nope', attempt: 1 });
     assert.equal((await c.next('error')).code, 'unknown_task');
     c.send({ type: 'ping', requestId: 'still-there' });
     assert.deepEqual(await c.next('pong'), { type: 'pong', requestId: 'still-there' });
@@ -119,7 +119,7 @@ describe('device agent: handshake security and hostile frames', () => {
 
   it('the same attempt sent twice runs once; a task beyond the slots is refused as busy', async () => {
     const { c } = await helloed();
-    const task = { type: 'task', taskId: 'dup', attempt: 1, name: 'dup', description: '', tips: [], inputs: { sim: { durationMs: 200, result: 7 } } };
+    const task = { type: 'task', runId: 'r', taskId: 'dup', attempt: 1, name: 'dup', description: '', tips: [], inputs: { sim: { durationMs: 200, result: 7 } } };
     c.send({ ...task, requestId: 'a' });
     c.send({ ...task, requestId: 'b' });
     c.send({ ...task, taskId: 'other', requestId: 'c' });

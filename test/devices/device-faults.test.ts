@@ -100,4 +100,17 @@ describe('device faults, with real agent processes', () => {
     assert.deepEqual(r.reason?.blocked?.map((b) => b.taskId), ['t2']);
     assert.match(r.reason?.blocked?.[0]?.why ?? '', /device 'a', which is unavailable/);
   });
+
+  it('the same task id in a second run on the same connection is a new task, not the old result', async () => {
+    const agents = await agentsFor(['a']);
+    const fleet = await connectFleet(agents);
+    cleanup.push(() => fleet.close());
+    const first = aConstellation([aTask('t1', { device: 'a', inputs: sim(10, 'first') })]);
+    await new Orchestrator(first, { devices: fleet.specs() }).run();
+    const second = aConstellation([aTask('t1', { device: 'a', inputs: sim(10, 'second') })]);
+    const r = await new Orchestrator(second, { devices: fleet.specs() }).run();
+    assert.equal(r.state, 'completed');
+    assert.equal(first.task('t1').result, 'first');
+    assert.equal(second.task('t1').result, 'second');
+  });
 });

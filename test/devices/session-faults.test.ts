@@ -48,7 +48,7 @@ function session(url: string, extra: Partial<ConstructorParameters<typeof Device
   return { s, warnings };
 }
 
-const request = { taskId: 't1', attempt: 1, name: 't1', description: '', tips: [], inputs: {}, device: 'fake' };
+const request = { runId: 'r', taskId: 't1', attempt: 1, name: 't1', description: '', tips: [], inputs: {}, device: 'fake' };
 
 describe('device session against a broken device', () => {
   it('garbage, unknown types, early and out-of-order frames are logged and ignored; the task still completes', async () => {
@@ -56,20 +56,20 @@ describe('device session against a broken device', () => {
       if (msg.type === 'hello') {
         ws.send('{ not json');
         ws.send(JSON.stringify({ type: 'teleport' }));
-        ws.send(JSON.stringify({ type: 'task_result', requestId: 'x', taskId: 't1', attempt: 1, status: 'completed', durationMs: 1 })); // before welcome
+        ws.send(JSON.stringify({ type: 'task_result', requestId: 'x', runId: 'r', taskId: 't1', attempt: 1, status: 'completed', durationMs: 1 })); // before welcome
         ws.send(JSON.stringify({ type: 'welcome', protocol: 1, requestId: msg.requestId, device: PROFILE, held: [] }));
         ws.send(JSON.stringify({ type: 'welcome', protocol: 1, requestId: msg.requestId, device: PROFILE, held: [] }));
       }
       if (msg.type === 'task') {
-        const out = (chunk: number, data: string) => ws.send(JSON.stringify({ type: 'task_output', taskId: 't1', attempt: 1, stream: 'stdout', data, chunk }));
-        ws.send(JSON.stringify({ type: 'task_result', requestId: 'y', taskId: 'ghost', attempt: 1, status: 'completed', durationMs: 1 }));
-        ws.send(JSON.stringify({ type: 'task_output', taskId: 't1', attempt: 'one', stream: 'stdout', data: 'bad', chunk: 0 }));
+        const out = (chunk: number, data: string) => ws.send(JSON.stringify({ type: 'task_output', runId: 'r', taskId: 't1', attempt: 1, stream: 'stdout', data, chunk }));
+        ws.send(JSON.stringify({ type: 'task_result', requestId: 'y', runId: 'r', taskId: 'ghost', attempt: 1, status: 'completed', durationMs: 1 }));
+        ws.send(JSON.stringify({ type: 'task_output', runId: 'r', taskId: 't1', attempt: 'one', stream: 'stdout', data: 'bad', chunk: 0 }));
         out(0, 'a');
         out(0, 'a-again');
         out(1, 'b');
         out(3, 'd');
         out(2, 'c-late');
-        ws.send(JSON.stringify({ type: 'task_result', requestId: msg.requestId, taskId: 't1', attempt: 1, status: 'completed', result: 'fine', durationMs: 5 }));
+        ws.send(JSON.stringify({ type: 'task_result', requestId: msg.requestId, runId: 'r', taskId: 't1', attempt: 1, status: 'completed', result: 'fine', durationMs: 5 }));
       }
     });
     cleanup.push(() => dev.close());

@@ -3,8 +3,10 @@ import type { TaskError } from '../model/types';
 
 /** What a device is asked to run: the task with its references already resolved. */
 export interface ExecutionRequest {
+  /** The run the task belongs to: the same task id in another run is another task. */
+  readonly runId: string;
   readonly taskId: string;
-  /** 1 for the first attempt; retries count up. Together with `taskId`, idempotency key. */
+  /** 1 for the first attempt; retries count up. With `runId` and `taskId`, the idempotency key. */
   readonly attempt: number;
   readonly name: string;
   readonly description: string;

@@ -464,7 +464,7 @@ export class Orchestrator {
     try {
       if (rt.hasReferences) fields = resolveReferences({ description: task.description, tips: task.tips, inputs: task.inputs }, { getTask: (id) => c.tryTask(id) });
       execution = slot.spec.executor.start(
-        { taskId: task.id, attempt, name: task.name, description: fields.description, tips: fields.tips, inputs: fields.inputs, timeoutMs: task.timeoutMs, device: slot.id },
+        { runId: this.runId, taskId: task.id, attempt, name: task.name, description: fields.description, tips: fields.tips, inputs: fields.inputs, timeoutMs: task.timeoutMs, device: slot.id },
         {
           output: (stream, data) => {
             if (rt.token === token && task.status === 'running') {

@@ -149,8 +149,8 @@ export class DeviceAgent {
       case 'task':
         return this.task(peer, msg);
       case 'cancel': {
-        const run = this.runs.get(runKey(msg.taskId, msg.attempt));
-        if (!run) return this.refuse(peer, { code: 'unknown_task', message: `no task ${runKey(msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
+        const run = this.runs.get(runKey(msg.runId, msg.taskId, msg.attempt));
+        if (!run) return this.refuse(peer, { code: 'unknown_task', message: `no task ${runKey(msg.runId, msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
         if (!run.result) {
           run.cancelling = true;
           run.execution?.cancel(msg.reason ?? 'cancelled by the orchestrator');
@@ -158,8 +158,8 @@ export class DeviceAgent {
         return;
       }
       case 'input': {
-        const run = this.runs.get(runKey(msg.taskId, msg.attempt));
-        if (!run || run.result) return this.refuse(peer, { code: 'unknown_task', message: `no running task ${runKey(msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
+        const run = this.runs.get(runKey(msg.runId, msg.taskId, msg.attempt));
+        if (!run || run.result) return this.refuse(peer, { code: 'unknown_task', message: `no running task ${runKey(msg.runId, msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
         run.execution?.sendInput?.(msg.data);
         return;
       }
@@ -200,11 +200,11 @@ export class DeviceAgent {
 
   private task(peer: Peer, msg: TaskMessage): void {
     const owner = peer.owner!;
-    const key = runKey(msg.taskId, msg.attempt);
+    const key = runKey(msg.runId, msg.taskId, msg.attempt);
     const existing = this.runs.get(key);
     if (existing) {
       // The same attempt again (a reconnect raced the result): never run it twice.
-      this.sendTo(peer, { type: 'task_accepted', requestId: msg.requestId, taskId: msg.taskId, attempt: msg.attempt });
+      this.sendTo(peer, { type: 'task_accepted', requestId: msg.requestId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt });
       if (existing.result) this.sendTo(peer, { ...existing.result, requestId: msg.requestId });
       return;
     }
@@ -212,23 +212,23 @@ export class DeviceAgent {
     if (this.runs.runningCount >= limit) {
       return this.refuse(peer, { code: 'busy', message: `this device runs at most ${limit} task(s) at once`, requestId: msg.requestId });
     }
-    const run: DeviceRun = { key, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
+    const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
     this.runs.add(run);
-    this.emit(run, { type: 'task_accepted', requestId: msg.requestId, taskId: msg.taskId, attempt: msg.attempt });
+    this.emit(run, { type: 'task_accepted', requestId: msg.requestId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt });
     const execution = this.options.executor.start(
-      { taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
+      { runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
       {
         output: (stream, data) => {
           if (run.result) return;
           for (let i = 0; i < data.length; i += MAX_OUTPUT_CHUNK) {
-            this.emit(run, { type: 'task_output', taskId: run.taskId, attempt: run.attempt, stream, data: data.slice(i, i + MAX_OUTPUT_CHUNK), chunk: run.chunk++ });
+            this.emit(run, { type: 'task_output', runId: run.runId, taskId: run.taskId, attempt: run.attempt, stream, data: data.slice(i, i + MAX_OUTPUT_CHUNK), chunk: run.chunk++ });
           }
         },
       },
     );
     run.execution = execution;
     void execution.done.then((outcome) => {
-      const base = { type: 'task_result' as const, requestId: run.requestId, taskId: run.taskId, attempt: run.attempt, durationMs: performance.now() - run.startedAt };
+      const base = { type: 'task_result' as const, requestId: run.requestId, runId: run.runId, taskId: run.taskId, attempt: run.attempt, durationMs: performance.now() - run.startedAt };
       run.result =
         outcome.status === 'completed'
           ? { ...base, status: 'completed', result: outcome.result }

@@ -7,6 +7,7 @@ const MAX_BUFFERED_OUTPUT = 1024 * 1024;
 /** One attempt of one task on this device. The key `taskId#attempt` makes `task` idempotent. */
 export interface DeviceRun {
   readonly key: string;
+  readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
   readonly requestId: string;
@@ -24,8 +25,8 @@ export interface DeviceRun {
   dropped: number;
 }
 
-export function runKey(taskId: string, attempt: number): string {
-  return `${taskId}#${attempt}`;
+export function runKey(runId: string, taskId: string, attempt: number): string {
+  return `${runId}/${taskId}#${attempt}`;
 }
 
 /**
@@ -60,7 +61,7 @@ export class RunTable {
   }
 
   held(owner: string): HeldTask[] {
-    return this.ownedBy(owner).map((r) => ({ taskId: r.taskId, attempt: r.attempt, state: r.result ? 'finished' : 'running' }));
+    return this.ownedBy(owner).map((r) => ({ runId: r.runId, taskId: r.taskId, attempt: r.attempt, state: r.result ? 'finished' : 'running' }));
   }
 
   /** Keeps a frame for an absent owner (output beyond the cap is counted, not kept). */
@@ -83,7 +84,7 @@ export class RunTable {
     if (run.dropped > 0) {
       const note = `[device] ${run.dropped} characters of output were dropped while the orchestrator was away\n`;
       const firstResult = frames.findIndex((f) => f.type === 'task_result');
-      frames.splice(firstResult < 0 ? frames.length : firstResult, 0, { type: 'task_output', taskId: run.taskId, attempt: run.attempt, stream: 'log', data: note, chunk: run.chunk++ });
+      frames.splice(firstResult < 0 ? frames.length : firstResult, 0, { type: 'task_output', runId: run.runId, taskId: run.taskId, attempt: run.attempt, stream: 'log', data: note, chunk: run.chunk++ });
       run.dropped = 0;
     }
     return frames;

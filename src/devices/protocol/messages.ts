@@ -28,7 +28,7 @@ export const deviceProfileSchema = z.strictObject({
 export type DeviceProfile = z.output<typeof deviceProfileSchema>;
 
 /** A task the device still holds when an orchestrator (re)connects. */
-export const heldTaskSchema = z.strictObject({ taskId: id, attempt, state: z.enum(['running', 'finished']) });
+export const heldTaskSchema = z.strictObject({ runId: id, taskId: id, attempt, state: z.enum(['running', 'finished']) });
 export type HeldTask = z.output<typeof heldTaskSchema>;
 
 export const helloSchema = z.strictObject({
@@ -50,6 +50,8 @@ export const welcomeSchema = z.strictObject({
 export const taskSchema = z.strictObject({
   type: z.literal('task'),
   requestId,
+  /** With `taskId` and `attempt`, names one attempt: the same task id in another run is another task. */
+  runId: id,
   taskId: id,
   attempt,
   name: z.string().max(1000),
@@ -59,10 +61,11 @@ export const taskSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
 });
 
-export const taskAcceptedSchema = z.strictObject({ type: z.literal('task_accepted'), requestId, taskId: id, attempt });
+export const taskAcceptedSchema = z.strictObject({ type: z.literal('task_accepted'), requestId, runId: id, taskId: id, attempt });
 
 export const taskOutputSchema = z.strictObject({
   type: z.literal('task_output'),
+  runId: id,
   taskId: id,
   attempt,
   stream: z.enum(['stdout', 'stderr', 'log']),
@@ -74,6 +77,7 @@ export const taskResultSchema = z.strictObject({
   type: z.literal('task_result'),
   /** The `requestId` of the `task` message this answers. */
   requestId,
+  runId: id,
   taskId: id,
   attempt,
   status: z.enum(['completed', 'failed', 'cancelled']),
@@ -83,8 +87,8 @@ export const taskResultSchema = z.strictObject({
   durationMs: z.number().min(0),
 });
 
-export const cancelSchema = z.strictObject({ type: z.literal('cancel'), requestId, taskId: id, attempt, reason: z.string().max(10_000).optional() });
-export const inputSchema = z.strictObject({ type: z.literal('input'), requestId, taskId: id, attempt, data: z.string().max(1024 * 1024) });
+export const cancelSchema = z.strictObject({ type: z.literal('cancel'), requestId, runId: id, taskId: id, attempt, reason: z.string().max(10_000).optional() });
+export const inputSchema = z.strictObject({ type: z.literal('input'), requestId, runId: id, taskId: id, attempt, data: z.string().max(1024 * 1024) });
 export const pingSchema = z.strictObject({ type: z.literal('ping'), requestId });
 export const pongSchema = z.strictObject({ type: z.literal('pong'), requestId });
 export const errorSchema = z.strictObject({

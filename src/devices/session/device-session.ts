@@ -111,7 +111,7 @@ export class DeviceSession implements Executor {
   }
 
   start(request: ExecutionRequest, sink: ExecutionSink): Execution {
-    const key = runKey(request.taskId, request.attempt);
+    const key = runKey(request.runId, request.taskId, request.attempt);
     let settle!: (o: ExecutionOutcome) => void;
     const done = new Promise<ExecutionOutcome>((resolve) => (settle = resolve));
     const existing = this.flights.get(key);
@@ -122,13 +122,13 @@ export class DeviceSession implements Executor {
     return {
       done,
       cancel: (reason) => this.cancel(flight, reason ?? 'cancelled'),
-      sendInput: (data) => this.send({ type: 'input', requestId: randomUUID(), taskId: request.taskId, attempt: request.attempt, data }),
+      sendInput: (data) => this.send({ type: 'input', requestId: randomUUID(), runId: request.runId, taskId: request.taskId, attempt: request.attempt, data }),
     };
   }
 
   private cancel(f: Flight, reason: string): void {
     if (this.flights.get(f.key) !== f) return;
-    if (this.state === 'ready' && f.sent) this.send({ type: 'cancel', requestId: randomUUID(), taskId: f.request.taskId, attempt: f.request.attempt, reason });
+    if (this.state === 'ready' && f.sent) this.send({ type: 'cancel', requestId: randomUUID(), runId: f.request.runId, taskId: f.request.taskId, attempt: f.request.attempt, reason });
     else if (!f.sent) this.flights.finish(f, { status: 'cancelled', reason });
     else f.cancelPending = reason; // sent when the device is back; the result settles it
   }
@@ -137,7 +137,7 @@ export class DeviceSession implements Executor {
     const r = f.request;
     f.sent = true;
     this.send({
-      type: 'task', requestId: f.requestId, taskId: r.taskId, attempt: r.attempt, name: r.name, description: r.description, tips: [...r.tips],
+      type: 'task', requestId: f.requestId, runId: r.runId, taskId: r.taskId, attempt: r.attempt, name: r.name, description: r.description, tips: [...r.tips],
       ...(r.inputs !== undefined ? { inputs: r.inputs } : {}), ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
     });
   }
@@ -228,18 +228,18 @@ export class DeviceSession implements Executor {
     this.graceOver = false;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
-    const heldKeys = new Map(held.map((h) => [runKey(h.taskId, h.attempt), h]));
+    const heldKeys = new Map(held.map((h) => [runKey(h.runId, h.taskId, h.attempt), h]));
     for (const f of this.flights.all()) {
       if (heldKeys.has(f.key)) {
-        if (f.cancelPending !== undefined) this.send({ type: 'cancel', requestId: randomUUID(), taskId: f.request.taskId, attempt: f.request.attempt, reason: f.cancelPending });
+        if (f.cancelPending !== undefined) this.send({ type: 'cancel', requestId: randomUUID(), runId: f.request.runId, taskId: f.request.taskId, attempt: f.request.attempt, reason: f.cancelPending });
       } else if (f.sent) {
         this.flights.finish(f, { status: 'failed', error: { code: 'device_lost', message: `device '${this.id}' came back without task ${f.key} (it restarted)` } });
       } else this.sendTask(f);
     }
     // Attempts the device still runs for us but we no longer want: stop them.
     for (const h of held) {
-      if (h.state === 'running' && !this.flights.get(runKey(h.taskId, h.attempt))) {
-        this.send({ type: 'cancel', requestId: randomUUID(), taskId: h.taskId, attempt: h.attempt, reason: 'no longer wanted by the orchestrator' });
+      if (h.state === 'running' && !this.flights.get(runKey(h.runId, h.taskId, h.attempt))) {
+        this.send({ type: 'cancel', requestId: randomUUID(), runId: h.runId, taskId: h.taskId, attempt: h.attempt, reason: 'no longer wanted by the orchestrator' });
       }
     }
     this.setState('ready');
@@ -273,7 +273,7 @@ export class DeviceSession implements Executor {
       case 'task_accepted':
         return;
       case 'task_output': {
-        const f = this.flights.get(runKey(msg.taskId, msg.attempt));
+        const f = this.flights.get(runKey(msg.runId, msg.taskId, msg.attempt));
         if (!f || msg.chunk <= f.lastChunk) return; // finished, superseded, or a repeat
         if (msg.chunk !== f.lastChunk + 1) this.logger.warn(`device '${this.id}': output of ${f.key} skipped from chunk ${f.lastChunk + 1} to ${msg.chunk}`);
         f.lastChunk = msg.chunk;
@@ -281,7 +281,7 @@ export class DeviceSession implements Executor {
         return;
       }
       case 'task_result': {
-        const f = this.flights.get(runKey(msg.taskId, msg.attempt));
+        const f = this.flights.get(runKey(msg.runId, msg.taskId, msg.attempt));
         if (f) this.flights.finish(f, outcomeOf(msg));
         return;
       }
