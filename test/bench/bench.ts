@@ -5,6 +5,7 @@ import { childMain, runInChild } from './child';
 import type { Sample } from './measure';
 import { evaluateTargets, machineInfo, s1CostRatio, summarize, type CaseSummary } from './summary';
 import { formatTable, formatTargets } from './table';
+import { agentHostMain } from './ws-agents';
 import { BenchSetupError, repoRoot, workloadsDir } from './workloads';
 
 /** Command-line options of `npm run bench -- …`. */
@@ -15,6 +16,8 @@ export interface BenchArgs {
   readonly warmup: number;
   /** Set in a forked child (or by hand, for profiling): measure this one case in-process. */
   readonly caseName?: string;
+  /** Set in a forked agent host: serve this many WebSocket device agents. */
+  readonly agentHost?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let runs = process.env.BENCH_RUNS ? positiveInt(process.env.BENCH_RUNS, 'BENCH_RUNS') : 3;
   let warmup = process.env.BENCH_WARMUP ? positiveInt(process.env.BENCH_WARMUP, 'BENCH_WARMUP', 0) : DEFAULT_WARMUP;
   let caseName: string | undefined;
+  let agentHost: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i];
@@ -45,10 +49,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--runs') runs = positiveInt(value(), '--runs');
     else if (flag === '--warmup') warmup = positiveInt(value(), '--warmup', 0);
     else if (flag === '--case') caseName = value();
+    else if (flag === '--agent-host') agentHost = positiveInt(value(), '--agent-host');
     else if (!flag.startsWith('-') && CASES.some((c) => c.name === flag)) caseName = flag;
     else throw new BenchSetupError(`unknown argument '${argv[i]!}' (use --only A,B  --runs N  --warmup N  --case NAME)`);
   }
-  return { ...(only ? { only } : {}), runs, warmup, ...(caseName !== undefined ? { caseName } : {}) };
+  return { ...(only ? { only } : {}), runs, warmup, ...(caseName !== undefined ? { caseName } : {}), ...(agentHost !== undefined ? { agentHost } : {}) };
 }
 
 async function measureAll(cases: readonly BenchCase[], runs: number, warmup: number): Promise<CaseSummary[]> {
@@ -70,6 +75,7 @@ async function measureAll(cases: readonly BenchCase[], runs: number, warmup: num
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.agentHost !== undefined) return agentHostMain(args.agentHost);
   if (args.caseName !== undefined) return childMain(args.caseName, args.warmup);
 
   const dir = workloadsDir(); // fail before forking anything if the inputs are missing

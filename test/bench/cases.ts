@@ -12,6 +12,8 @@ export interface BenchCase {
   /** Simulated work per task (W4). */
   readonly simMs?: number;
   readonly lockScope?: LockScope;
+  /** `ws`: the devices are agents in other processes, reached over WebSocket. */
+  readonly transport?: 'ws';
   /** The reference's tasks/s on the same graph (shared/bench/README.md). */
   readonly refTasksPerSec?: number;
   /** The reference's time per edit, ms. */
@@ -37,6 +39,13 @@ export const CASES: readonly BenchCase[] = [
   { name: 'S1-5000', file: 'S1-fanout-5000.json', kind: 'run', devices: 16, refTasksPerSec: 117 },
   { name: 'S1-50000', file: 'S1-fanout-50000.json', kind: 'run', devices: 16, cold: true },
   { name: 'S2-100000', file: 'S2-layered-100000.json', kind: 'run', devices: 16, cold: true },
+  { name: 'W1-ws', file: 'W1-chain-1000.json', kind: 'run', devices: 1, refTasksPerSec: 637, transport: 'ws' },
+  { name: 'W2-ws', file: 'W2-fanout-1000.json', kind: 'run', devices: 16, refTasksPerSec: 741, transport: 'ws' },
+  { name: 'W3-ws', file: W3, kind: 'run', devices: 16, refTasksPerSec: 461, transport: 'ws' },
+  { name: 'W4-ws', file: W3, kind: 'run', devices: 16, simMs: 10, transport: 'ws' },
+  { name: 'S1-100-ws', file: 'S1-fanout-100.json', kind: 'run', devices: 16, refTasksPerSec: 5927, transport: 'ws' },
+  { name: 'S1-5000-ws', file: 'S1-fanout-5000.json', kind: 'run', devices: 16, refTasksPerSec: 117, transport: 'ws' },
+  { name: 'S1-50000-ws', file: 'S1-fanout-50000.json', kind: 'run', devices: 16, transport: 'ws', cold: true },
   { name: 'E1', file: W3, kind: 'edit', devices: 0, refEditMs: 90.8 },
   { name: 'LOCK-all', file: W3, kind: 'lock', devices: 16, lockScope: 'all', once: true },
   { name: 'LOCK-downstream', file: W3, kind: 'lock', devices: 16, lockScope: 'downstream', once: true },

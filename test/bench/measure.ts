@@ -6,6 +6,7 @@ import type { EditSource } from '../../src/core/orchestrator/edit-source';
 import { LOCK_CAP_MS, W4_IDEAL_MS, type BenchCase } from './cases';
 import { median, quantile, seededRandom } from './stats';
 import { loadWorkload, withSimDuration, type LoadedWorkload } from './workloads';
+import { WsDevices } from './ws-agents';
 
 /** Every figure a case can report; a case fills those that apply to it. */
 export type MetricKey =
@@ -37,10 +38,16 @@ function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-function devices(n: number): DeviceSpec[] {
+function inProcessDevices(n: number): DeviceSpec[] {
   const executor = new SimExecutor();
   return Array.from({ length: n }, (_, i) => ({ id: `dev-${i}`, executor, concurrency: 1 }));
 }
+
+/** Where a run's devices come from: in-process executors, or agents over WebSocket (`-ws` cases). */
+let devices: (n: number) => DeviceSpec[] = inProcessDevices;
+
+/** Agents over WebSocket, started once per measuring process and shared by its runs. */
+const WS_AGENTS = 16;
 
 /** An edit source that thinks for `ms` of real time and proposes nothing: the lock's cost alone. */
 function slowSource(ms: number): EditSource {
@@ -72,6 +79,18 @@ async function warmUp(c: BenchCase, times: number): Promise<number | undefined> 
 const STEADY_RUNS = 5;
 
 async function measureRun(c: BenchCase, warmup: number): Promise<Sample> {
+  if (c.transport !== 'ws') return measureRunOn(c, warmup);
+  const ws = await WsDevices.start(WS_AGENTS);
+  devices = (n) => ws.specs(n);
+  try {
+    return await measureRunOn(c, warmup);
+  } finally {
+    devices = inProcessDevices;
+    ws.close();
+  }
+}
+
+async function measureRunOn(c: BenchCase, warmup: number): Promise<Sample> {
   const steady = c.kind === 'run' && !c.cold && warmup > 0;
   const coldMs = steady ? await warmUp(c, warmup) : undefined;
   if (!steady) return measureOnce(c, coldMs);

@@ -38,16 +38,24 @@ describe('chaos: agents killed and restarted while a large run goes on', () => {
     let kills = 0;
     let random = 12345;
     const nextRandom = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const restarts = new Set<NodeJS.Timeout>();
     const driver = setInterval(() => {
       const victim = ids[Math.floor(nextRandom() * ids.length)]!;
       kills++;
-      void agents.kill(victim).then(() => setTimeout(() => void agents.restart(victim), BACK_AFTER_MS));
+      void agents.kill(victim).then(() => {
+        const t = setTimeout(() => {
+          restarts.delete(t);
+          void agents.restart(victim);
+        }, BACK_AFTER_MS);
+        restarts.add(t);
+      });
     }, KILL_EVERY_MS);
     let report;
     try {
       report = await o.run();
     } finally {
       clearInterval(driver);
+      for (const t of restarts) clearTimeout(t);
       journal.close();
       fleet.close();
       await agents.stop();

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/clock';
 import { silentLogger } from '../../core/clock';
 import type { Executor } from '../../core/executors/executor';
 import { decodeFrame, type FrameProblem } from '../protocol/codec';
-import { MAX_FRAME_BYTES, MAX_OUTPUT_CHUNK, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type ToDevice } from '../protocol/messages';
+import { MAX_FRAME_BYTES, MAX_OUTPUT_CHUNK, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type TaskResultMessage, type ToDevice } from '../protocol/messages';
 import { checkUpgrade, isLoopback } from './handshake';
 import { RunTable, runKey, type DeviceRun } from './run-table';
 
@@ -152,7 +152,7 @@ export class DeviceAgent {
         const run = this.runs.get(runKey(msg.runId, msg.taskId, msg.attempt));
         if (!run) return this.refuse(peer, { code: 'unknown_task', message: `no task ${runKey(msg.runId, msg.taskId, msg.attempt)} here`, requestId: msg.requestId });
         if (!run.result) {
-          run.cancelling = true;
+          this.runs.markCancelling(run);
           run.execution?.cancel(msg.reason ?? 'cancelled by the orchestrator');
         }
         return;
@@ -214,7 +214,11 @@ export class DeviceAgent {
     }
     const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
     this.runs.add(run);
-    this.emit(run, { type: 'task_accepted', requestId: msg.requestId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt });
+    // Acknowledged on the next turn, unless the result is there by then and says it all: a task
+    // that finishes at once costs one frame back, not two.
+    setImmediate(() => {
+      if (!run.result) this.emit(run, { type: 'task_accepted', requestId: msg.requestId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt });
+    });
     const execution = this.options.executor.start(
       { runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
       {
@@ -229,14 +233,14 @@ export class DeviceAgent {
     run.execution = execution;
     void execution.done.then((outcome) => {
       const base = { type: 'task_result' as const, requestId: run.requestId, runId: run.runId, taskId: run.taskId, attempt: run.attempt, durationMs: performance.now() - run.startedAt };
-      run.result =
+      const result: TaskResultMessage =
         outcome.status === 'completed'
           ? { ...base, status: 'completed', result: outcome.result }
           : outcome.status === 'failed'
             ? { ...base, status: 'failed', error: outcome.error }
             : { ...base, status: 'cancelled', ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) };
-      run.execution = undefined;
-      if (this.emit(run, run.result)) this.runs.delivered(run);
+      this.runs.markFinished(run, result);
+      if (this.emit(run, result)) this.runs.delivered(run);
     });
   }
 

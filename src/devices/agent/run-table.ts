@@ -35,6 +35,8 @@ export function runKey(runId: string, taskId: string, attempt: number): string {
  */
 export class RunTable {
   private readonly runs = new Map<string, DeviceRun>();
+  /** Runs holding a slot: not finished and not being cancelled. */
+  private occupying = 0;
   private readonly expiry = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -48,12 +50,25 @@ export class RunTable {
 
   add(run: DeviceRun): void {
     this.runs.set(run.key, run);
+    this.occupying++;
   }
 
+  /** Tasks holding a slot of this device. */
   get runningCount(): number {
-    let n = 0;
-    for (const r of this.runs.values()) if (!r.result && !r.cancelling) n++;
-    return n;
+    return this.occupying;
+  }
+
+  /** Cancel was asked: the orchestrator counts the slot free at once, so the device does too. */
+  markCancelling(run: DeviceRun): void {
+    if (run.result || run.cancelling) return;
+    run.cancelling = true;
+    this.occupying--;
+  }
+
+  markFinished(run: DeviceRun, result: TaskResultMessage): void {
+    if (!run.result && !run.cancelling) this.occupying--;
+    run.result = result;
+    run.execution = undefined;
   }
 
   ownedBy(owner: string): DeviceRun[] {
@@ -97,6 +112,7 @@ export class RunTable {
       this.expiry.delete(owner);
       for (const run of this.ownedBy(owner)) {
         this.runs.delete(run.key);
+        if (!run.result && !run.cancelling) this.occupying--;
         this.onExpire(run);
       }
     }, this.keepMs);
@@ -127,5 +143,6 @@ export class RunTable {
     for (const t of this.expiry.values()) clearTimeout(t);
     this.expiry.clear();
     this.runs.clear();
+    this.occupying = 0;
   }
 }

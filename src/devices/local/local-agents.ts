@@ -47,6 +47,7 @@ export class LocalAgents {
   private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'constellation-agents-'));
   private readonly agents = new Map<string, Agent>();
   private readonly tokens = new Map<string, string>();
+  private stopped = false;
 
   private constructor(private readonly options: LocalAgentOptions) {}
 
@@ -82,15 +83,16 @@ export class LocalAgents {
     });
   }
 
-  /** Starts a killed agent again, on the same port with the same token. */
+  /** Starts a killed agent again, on the same port with the same token (not once stopped). */
   async restart(id: string): Promise<void> {
     const a = this.agents.get(id);
     if (!a) throw new RangeError(`no local agent '${id}'`);
-    if (a.child) return;
+    if (a.child || this.stopped) return;
     await this.launch(id, a.port);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.agents.keys()].map((id) => this.kill(id)));
     rmSync(this.dir, { recursive: true, force: true });
   }
