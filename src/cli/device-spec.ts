@@ -4,7 +4,7 @@ import { SimExecutor } from '../core/executors/sim-executor';
 import type { Logger } from '../core/clock';
 import { ID_PATTERN } from '../core/model/schema';
 import type { DeviceSpec } from '../core/orchestrator/device-pool';
-import { loadDevicesFile } from '../devices/config';
+import { loadDevicesFile, type DevicesFileSettings } from '../devices/config';
 import { DeviceFleet, type FleetTarget, type RemoteDevice } from '../devices/fleet';
 import { LocalAgents } from '../devices/local/local-agents';
 import { UsageError } from './errors';
@@ -17,7 +17,7 @@ import { readTextFile } from './io';
 export type DeviceRequest =
   | { readonly kind: 'sim'; readonly ids: readonly string[] }
   | { readonly kind: 'local'; readonly ids: readonly string[] }
-  | { readonly kind: 'file'; readonly file: string; readonly devices: readonly RemoteDevice[] };
+  | { readonly kind: 'file'; readonly file: string; readonly devices: readonly RemoteDevice[]; readonly settings: DevicesFileSettings };
 
 /** Devices ready for a run, and how to let go of them afterwards. */
 export interface DeviceSet {
@@ -86,7 +86,8 @@ export function syntaxHelp(): string {
 export function parseDeviceOption(text: string, cwd = process.cwd()): DeviceRequest {
   if (text.endsWith('.json')) {
     const file = path.resolve(cwd, text);
-    return { kind: 'file', file: text, devices: loadDevicesFile(text, readTextFile(file, cwd, text)) };
+    const { devices, settings } = loadDevicesFile(file, readTextFile(file, cwd, text), text);
+    return { kind: 'file', file: text, devices, settings };
   }
   const colon = text.indexOf(':');
   const kind = colon < 0 ? text : text.slice(0, colon);
@@ -117,7 +118,8 @@ export async function openDevices(request: DeviceRequest, logger: Logger): Promi
   }
   const agents = request.kind === 'local' ? await LocalAgents.start({ command: { execPath: process.execPath, script: cliScript() }, ids: request.ids }) : undefined;
   const remote: readonly RemoteDevice[] = agents ? agents.devices : request.kind === 'file' ? request.devices : [];
-  const fleet = new DeviceFleet(remote, { orchestratorId: randomUUID(), logger });
+  const settings = request.kind === 'file' ? request.settings : {};
+  const fleet = new DeviceFleet(remote, { orchestratorId: randomUUID(), logger, backoff: settings.backoff, graceMs: settings.graceMs });
   try {
     const { late } = await fleet.connect(CONNECT_TIMEOUT_MS);
     for (const l of late) logger.warn(`device '${l.id}' is not reachable yet (${l.reason}); its tasks wait for it`);

@@ -25,7 +25,23 @@ const deviceEntrySchema = z
 export const devicesFileSchema = z.strictObject({
   $schema: z.string().optional(),
   devices: z.array(deviceEntrySchema).min(1, 'list at least one device'),
+  /** How sessions reconnect (defaults: 1 s doubling to 30 s, unlimited attempts). */
+  reconnect: z
+    .strictObject({
+      initialMs: z.number().int().min(10).max(600_000).optional(),
+      maxMs: z.number().int().min(10).max(3_600_000).optional(),
+      attempts: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  /** How long work waits for a device that dropped before it counts as lost (default 30 000). */
+  graceMs: z.number().int().min(0).max(86_400_000).optional(),
 });
+
+/** Session settings of a devices file. */
+export interface DevicesFileSettings {
+  readonly backoff?: { initialMs?: number; maxMs?: number; attempts?: number } | undefined;
+  readonly graceMs?: number | undefined;
+}
 
 /**
  * Reads a `devices.json` (token files are relative to it). Every problem is reported with its
@@ -33,13 +49,13 @@ export const devicesFileSchema = z.strictObject({
  *
  * @throws InvalidInputError naming the file and each problem.
  */
-export function loadDevicesFile(file: string, text = fs.readFileSync(file, 'utf8')): RemoteDevice[] {
+export function loadDevicesFile(file: string, text = fs.readFileSync(file, 'utf8'), shownAs = file): { devices: RemoteDevice[]; settings: DevicesFileSettings } {
   const parsed = parseJsonText(text);
-  if ('problem' in parsed) throw new InvalidInputError([parsed.problem], file);
+  if ('problem' in parsed) throw new InvalidInputError([parsed.problem], shownAs);
   const result = devicesFileSchema.safeParse(parsed.value);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((i) => ({ code: 'invalid_devices_file', message: i.message, path: formatPath(i.path) }));
-    throw new InvalidInputError(problems, file);
+    throw new InvalidInputError(problems, shownAs);
   }
   const problems: Problem[] = [];
   const seen = new Set<string>();
@@ -59,6 +75,8 @@ export function loadDevicesFile(file: string, text = fs.readFileSync(file, 'utf8
     }
     out.push({ id: d.id, url: d.url, token: token ?? '', ...(d.capabilities ? { capabilities: d.capabilities } : {}), ...(d.metadata ? { metadata: d.metadata } : {}) });
   });
-  if (problems.length > 0) throw new InvalidInputError(problems, file);
-  return out;
+  if (problems.length > 0) throw new InvalidInputError(problems, shownAs);
+  const r = result.data.reconnect;
+  const backoff = r ? { ...(r.initialMs !== undefined ? { initialMs: r.initialMs } : {}), ...(r.maxMs !== undefined ? { maxMs: r.maxMs } : {}), ...(r.attempts !== undefined ? { attempts: r.attempts } : {}) } : undefined;
+  return { devices: out, settings: { backoff, graceMs: result.data.graceMs } };
 }

@@ -1,3 +1,4 @@
+import { ConstellationError } from '../core/model/errors';
 import type { DeviceAvailability, DevicePool, DeviceSpec } from '../core/orchestrator/device-pool';
 import { DeviceRefusedError, DeviceSession, type DeviceSessionOptions } from './session/device-session';
 
@@ -19,8 +20,10 @@ export interface FleetTarget {
 export type SessionDefaults = Omit<DeviceSessionOptions, 'id' | 'url' | 'token'>;
 
 /** Thrown when no device of a fleet could be reached, or one refused us. */
-export class DevicesUnavailableError extends Error {
-  readonly code = 'devices_unavailable';
+export class DevicesUnavailableError extends ConstellationError {
+  constructor(message: string) {
+    super('devices_unavailable', message);
+  }
 }
 
 /** One session per device, connected together, and kept in step with the orchestrator. */

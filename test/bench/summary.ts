@@ -84,6 +84,18 @@ export function evaluateTargets(byName: ReadonlyMap<string, CaseSummary>, refs: 
         : { target: `${w} dispatch p99 < 1 ms`, pass: p99 < 1, detail: `p99 ${p99.toFixed(3)} ms` },
     );
   }
+  const ws = m('W3-ws')?.tasksPerSec;
+  const ref3 = refs.get('W3-ws')?.refTasksPerSec;
+  out.push(
+    ws === undefined || ref3 === undefined
+      ? { target: 'W3 over WebSocket tasks/s ≥ 20× reference', pass: undefined, detail: 'not run' }
+      : { target: 'W3 over WebSocket tasks/s ≥ 20× reference', pass: ws >= 20 * ref3, detail: `${ws.toFixed(0)} tasks/s = ×${(ws / ref3).toFixed(1)} of ${ref3}` },
+  );
+  for (const w of ['W4', 'W4-ws']) {
+    const r = m(w)?.makespanRatio;
+    const label = `${w === 'W4' ? 'W4' : 'W4 over WebSocket'} makespan ≤ 1.5× ideal 1.25 s`;
+    out.push(r === undefined ? { target: label, pass: undefined, detail: 'not run' } : { target: label, pass: r <= 1.5, detail: `${(r * 1.25).toFixed(2)} s = ${r.toFixed(2)}× ideal` });
+  }
   const ratio = s1CostRatio(byName);
   out.push(
     ratio === undefined

@@ -62,11 +62,12 @@ describe('--devices', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devices-json-'));
     fs.writeFileSync(path.join(dir, 'a.token'), 'a-token-of-enough-length');
     const good = path.join(dir, 'devices.json');
-    fs.writeFileSync(good, JSON.stringify({ devices: [{ id: 'a', url: 'ws://127.0.0.1:7801', tokenFile: 'a.token', capabilities: ['linux'] }] }));
+    fs.writeFileSync(good, JSON.stringify({ devices: [{ id: 'a', url: 'ws://127.0.0.1:7801', tokenFile: 'a.token', capabilities: ['linux'] }], reconnect: { attempts: 5 }, graceMs: 1000 }));
     const req = parseDeviceOption(good);
     assert.equal(req.kind, 'file');
     assert.deepEqual(requestedIds(req), ['a']);
     assert.equal(req.kind === 'file' && req.devices[0]!.token, 'a-token-of-enough-length');
+    assert.deepEqual(req.kind === 'file' && req.settings, { backoff: { attempts: 5 }, graceMs: 1000 });
     const badFile = path.join(dir, 'bad.json');
     fs.writeFileSync(badFile, JSON.stringify({ devices: [{ id: 'a', url: 'http://x', token: 'short' }, { id: 'b', url: 'ws://h:1', tokenFile: 'missing.token' }, { id: 'b', url: 'ws://h:2', token: 'long-enough-token-here' }] }));
     const err = (() => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ConstellationError } from '../../core/model/errors';
 import type { RemoteDevice } from '../fleet';
 
 /** How to start `constellation device …`: the node binary and the CLI script. */
@@ -34,8 +35,10 @@ interface Agent {
 }
 
 /** Thrown when a local device agent does not start. */
-export class AgentStartError extends Error {
-  readonly code = 'agent_start';
+export class AgentStartError extends ConstellationError {
+  constructor(message: string) {
+    super('agent_start', message);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { Logger } from '../../core/clock';
 import { silentLogger } from '../../core/clock';
 import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink, Executor } from '../../core/executors/executor';
+import { ConstellationError } from '../../core/model/errors';
 import { decodeFrame } from '../protocol/codec';
 import { FROM_DEVICE_TYPES, MAX_FRAME_BYTES, PROTOCOL_VERSION, fromDeviceSchema, type DeviceProfile, type FromDevice, type HeldTask, type ToDevice } from '../protocol/messages';
 import { runKey } from '../agent/run-table';
@@ -31,8 +32,10 @@ export interface DeviceSessionOptions {
 }
 
 /** Thrown by {@link DeviceSession.connect} when the device refuses us for good. */
-export class DeviceRefusedError extends Error {
-  readonly code = 'device_refused';
+export class DeviceRefusedError extends ConstellationError {
+  constructor(message: string) {
+    super('device_refused', message);
+  }
 }
 
 /**
