@@ -47,6 +47,7 @@ export class DeviceAgent {
   private readonly sockets = new Set<Socket>();
   private readonly logger: Logger;
   private port = 0;
+  private unacknowledged: DeviceRun[] = [];
 
   constructor(private readonly options: DeviceAgentOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -214,11 +215,7 @@ export class DeviceAgent {
     }
     const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
     this.runs.add(run);
-    // Acknowledged on the next turn, unless the result is there by then and says it all: a task
-    // that finishes at once costs one frame back, not two.
-    setImmediate(() => {
-      if (!run.result) this.emit(run, { type: 'task_accepted', requestId: msg.requestId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt });
-    });
+    this.acknowledgeLater(run);
     const execution = this.options.executor.start(
       { runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
       {
@@ -241,6 +238,21 @@ export class DeviceAgent {
             : { ...base, status: 'cancelled', ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) };
       this.runs.markFinished(run, result);
       if (this.emit(run, result)) this.runs.delivered(run);
+    });
+  }
+
+  /**
+   * Acknowledges a task on the next turn (one immediate for all), unless its result is there by
+   * then and says it all: a task that finishes at once costs one frame back, not two.
+   */
+  private acknowledgeLater(run: DeviceRun): void {
+    if (this.unacknowledged.push(run) > 1) return;
+    setImmediate(() => {
+      const due = this.unacknowledged;
+      this.unacknowledged = [];
+      for (const r of due) {
+        if (!r.result) this.emit(r, { type: 'task_accepted', requestId: r.requestId, runId: r.runId, taskId: r.taskId, attempt: r.attempt });
+      }
     });
   }
 

@@ -38,6 +38,9 @@ export class RunTable {
   /** Runs holding a slot: not finished and not being cancelled. */
   private occupying = 0;
   private readonly expiry = new Map<string, NodeJS.Timeout>();
+  private deliveredNow = new Set<DeviceRun>();
+  private deliveredBefore = new Set<DeviceRun>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly keepMs: number,
@@ -126,12 +129,24 @@ export class RunTable {
     this.expiry.delete(owner);
   }
 
-  /** A result was delivered: keep it a while longer in case the delivery is lost, then forget. */
+  /**
+   * A result was delivered: keep it a while longer in case the delivery is lost, then forget.
+   * One sweep for all of them (no timer per task): results live between one and two keep periods.
+   */
   delivered(run: DeviceRun): void {
-    const t = setTimeout(() => {
-      if (this.runs.get(run.key) === run) this.runs.delete(run.key);
+    this.deliveredNow.add(run);
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      const old = this.deliveredBefore;
+      this.deliveredBefore = this.deliveredNow;
+      this.deliveredNow = new Set();
+      for (const r of old) if (this.runs.get(r.key) === r && !this.deliveredBefore.has(r)) this.runs.delete(r.key);
+      if (this.deliveredBefore.size === 0 && this.deliveredNow.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
     }, this.keepMs);
-    t.unref();
+    this.sweeper.unref();
   }
 
   /** Every run, for shutdown. */
@@ -142,6 +157,10 @@ export class RunTable {
   clear(): void {
     for (const t of this.expiry.values()) clearTimeout(t);
     this.expiry.clear();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.deliveredNow.clear();
+    this.deliveredBefore.clear();
     this.runs.clear();
     this.occupying = 0;
   }
