@@ -9,6 +9,8 @@ const steps = [
   ['unit tests', process.execPath, ['scripts/run-node-tests.mjs', 'unit', 'out/test/unit']],
   // Real device agents in separate processes, over real WebSockets.
   ['device tests', process.execPath, ['scripts/run-node-tests.mjs', 'devices', 'out/test/devices']],
+  // Mocha inside a real VS Code extension host (code-server in Chromium; see .vscode-test.mjs).
+  ['integration tests', npx, ['vscode-test']],
 ];
 const started = Date.now();
 for (const [name, cmd, args] of steps) {

@@ -133,7 +133,7 @@ export async function openDevices(request: DeviceRequest, logger: Logger): Promi
   return {
     devices: fleet.specs(),
     label,
-    attach: (target) => fleet.attach(target),
+    attach: (target) => void fleet.attach(target),
     close: async () => {
       fleet.close();
       await agents?.stop();

@@ -86,17 +86,22 @@ export class DeviceFleet {
     });
   }
 
-  /** Keeps the orchestrator's view of each device in step with its session. */
-  attach(target: FleetTarget): void {
-    for (const s of this.sessions) {
-      this.unsubscribe.push(
-        s.onChange(() => {
-          const slot = target.devices.get(s.id);
-          if (slot && s.profile) slot.concurrency = s.profile.concurrency;
-          target.setDeviceAvailability(s.id, s.availability);
-        }),
-      );
-    }
+  /**
+   * Keeps the orchestrator's view of each device in step with its session, until the returned
+   * function is called (or the fleet closes).
+   */
+  attach(target: FleetTarget): () => void {
+    const mine = this.sessions.map((s) =>
+      s.onChange(() => {
+        const slot = target.devices.get(s.id);
+        if (slot && s.profile) slot.concurrency = s.profile.concurrency;
+        target.setDeviceAvailability(s.id, s.availability);
+      }),
+    );
+    this.unsubscribe.push(...mine);
+    return () => {
+      for (const u of mine) u();
+    };
   }
 
   close(): void {

@@ -1,10 +1,53 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { wrapCommand } from './commands/wrap';
+import { COMMAND_TABLE } from './commands/table';
+import { config } from './config';
+import { CONTEXT, VIEWS, type CommandId } from './constants';
+import type { ExtensionCtx } from './context';
+import { asLogger, createLog } from './log';
+import { LocalDevice } from './run/local-device';
+import { RunService } from './run/run-service';
+import { DevicesTree } from './views/devices-tree';
+import { RunsTree } from './views/runs-tree';
+import { RunStatusBar } from './views/status-bar';
 
-/** Entry point; the extension's features arrive with the extension issue. */
-export function activate(_context: vscode.ExtensionContext): void {
-  // Nothing to wire yet: commands and views are contributed by later work.
+/** What `activate` returns: the live objects, for the integration tests. */
+export interface ConstellationApi {
+  readonly ctx: ExtensionCtx;
 }
 
-export function deactivate(): void {
-  // No resources are held.
+let disposeAsync: (() => Promise<void>) | undefined;
+
+/** Builds the one context object, registers the command table and the views; nothing else. */
+export function activate(extension: vscode.ExtensionContext): ConstellationApi {
+  const log = createLog();
+  const logger = asLogger(log);
+  const local = new LocalDevice(extension.extensionPath, logger);
+  const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency() });
+  const runsTree = new RunsTree(runs);
+  const devicesTree = new DevicesTree(local);
+  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree };
+  const statusBar = new RunStatusBar(runs);
+
+  const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
+  const devicesView = vscode.window.createTreeView(VIEWS.devices, { treeDataProvider: devicesTree });
+  const badge = runs.onDidChange(() => {
+    const active = runs.runs.filter((r) => !r.orchestrator.isEnded).length;
+    runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
+    void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
+  });
+  extension.subscriptions.push(log, runs, runsTree, devicesTree, runsView, devicesView, badge, statusBar);
+  for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
+    extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
+  }
+  disposeAsync = () => local.dispose();
+  log.info('Constellation activated');
+  return { ctx };
+}
+
+/** Stops the local device agent; everything else goes with the subscriptions. */
+export async function deactivate(): Promise<void> {
+  const d = disposeAsync;
+  disposeAsync = undefined;
+  await d?.();
 }

@@ -24,6 +24,8 @@ export interface LocalAgentOptions {
   readonly startTimeoutMs?: number | undefined;
   /** Extra arguments for every agent (tests: `--keep-results`, `--hello-timeout`). */
   readonly extraArgs?: readonly string[] | undefined;
+  /** Extra environment (the extension sets `ELECTRON_RUN_AS_NODE` to start Node from Electron). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 interface Agent {
@@ -114,7 +116,7 @@ export class LocalAgents {
     if (o.capabilities?.length) args.push('--capabilities', o.capabilities.join(','));
     if (o.workdir !== undefined) args.push('--workdir', o.workdir);
     args.push(...(o.extraArgs ?? []));
-    const child = spawn(o.command.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(o.command.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     return new Promise((resolve, reject) => {
       let out = '';
       let err = '';

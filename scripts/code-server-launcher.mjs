@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Stands in for the VS Code executable of @vscode/test-electron (`useInstallation.fromPath`):
+// takes the arguments it would pass to VS Code, runs them in code-server opened in Chromium
+// (TESTING.md), and exits with the code the workbench reports through `codeAutomationExit`.
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { launchVSCode, ROOT_DIR } from './vscode-launch.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const extensionDevelopmentPath = flag('extensionDevelopmentPath');
+const extensionTestsPath = flag('extensionTestsPath');
+const folder = args.filter((a) => !a.startsWith('-')).at(-1);
+if (!extensionDevelopmentPath || !extensionTestsPath || !folder) {
+  console.error(`code-server-launcher: expected --extensionDevelopmentPath=, --extensionTestsPath= and a folder; got ${args.join(' ')}`);
+  process.exit(2);
+}
+const workDir = path.join(ROOT_DIR, '.vscode-test', 'runs', `integration-${Date.now()}`);
+mkdirSync(workDir, { recursive: true });
+const report = path.join(workDir, 'report.txt');
+const TIMEOUT_MS = Number(process.env.CONSTELLATION_INTEGRATION_TIMEOUT_MS ?? 600_000);
+
+let finish;
+const exited = new Promise((resolve) => (finish = resolve));
+const timer = setTimeout(() => finish({ code: 124, why: `no result within ${TIMEOUT_MS} ms` }), TIMEOUT_MS);
+let vs;
+try {
+  vs = await launchVSCode({
+    workDir,
+    folder: path.resolve(folder),
+    extensionDevelopmentPath: path.resolve(extensionDevelopmentPath),
+    extensionTestsPath: path.resolve(extensionTestsPath),
+    env: { CONSTELLATION_TEST_REPORT: report, CONSTELLATION_TEST_ARTEFACTS: workDir },
+    onExit: (code) => finish({ code }),
+  });
+} catch (err) {
+  console.error(`code-server-launcher: ${err.message}`);
+  process.exit(1);
+}
+const result = await exited;
+clearTimeout(timer);
+await vs.page.screenshot({ path: path.join(workDir, 'final.png') }).catch(() => undefined);
+await vs.close();
+if (existsSync(report)) process.stdout.write(readFileSync(report, 'utf8'));
+else console.error('code-server-launcher: the tests wrote no report (did the extension host start?)');
+if (result.why) console.error(`code-server-launcher: ${result.why}`);
+console.error(`code-server-launcher: artefacts in ${workDir}`);
+process.exit(typeof result.code === 'number' ? result.code : 1);

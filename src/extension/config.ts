@@ -1,0 +1,33 @@
+import * as vscode from 'vscode';
+
+/** Typed access to the `constellation.*` settings, read fresh each time. */
+export const config = {
+  /** Start a local device agent on demand, so plans run with no setup. */
+  localDeviceEnabled(): boolean {
+    return section().get<boolean>('localDevice.enabled', true);
+  },
+  /** Tasks the embedded local device runs at once. */
+  localDeviceConcurrency(): number {
+    return clampInt(section().get<number>('localDevice.concurrency', 4), 1, 64);
+  },
+  /** Id the embedded local device announces; plans pin tasks to it by this id. */
+  localDeviceId(): string {
+    return section().get<string>('localDevice.id', 'local');
+  },
+  /** Bound on one edit round, ms. */
+  editTimeoutMs(): number {
+    return clampInt(section().get<number>('edit.timeoutMs', 600_000), 1_000, 86_400_000);
+  },
+  /** Where runs are journaled, relative to the workspace folder (empty: not journaled). */
+  journalDir(): string {
+    return section().get<string>('journal.directory', '.constellation/runs');
+  },
+};
+
+function section(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('constellation');
+}
+
+function clampInt(v: number, min: number, max: number): number {
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : min;
+}

@@ -1,0 +1,25 @@
+/** Every command id the extension contributes, in one place (a test checks package.json). */
+export const COMMANDS = {
+  openPlan: 'constellation.openPlan',
+  runPlan: 'constellation.runPlan',
+  pause: 'constellation.pause',
+  resume: 'constellation.resume',
+  cancel: 'constellation.cancel',
+  retryTask: 'constellation.retryTask',
+  cancelTask: 'constellation.cancelTask',
+  showLog: 'constellation.showLog',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+export const VIEWS = {
+  container: 'constellation',
+  runs: 'constellation.runs',
+  devices: 'constellation.devices',
+} as const;
+
+/** Context keys for `when` clauses. */
+export const CONTEXT = {
+  running: 'constellation.running',
+  paused: 'constellation.paused',
+} as const;

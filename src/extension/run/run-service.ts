@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/clock';
+import type { RunEvent } from '../../core/events/event-map';
+import { parsePlanText } from '../../core/io/plan-file';
+import type { Constellation } from '../../core/model/constellation';
+import { Orchestrator } from '../../core/orchestrator/orchestrator';
+import type { RunReport } from '../../core/orchestrator/run-report';
+import type { LocalDevice } from './local-device';
+
+/** One run the extension started: its plan, its orchestrator, and how it ended. */
+export interface RunHandle {
+  readonly id: string;
+  readonly name: string;
+  readonly planUri: vscode.Uri;
+  readonly constellation: Constellation;
+  readonly orchestrator: Orchestrator;
+  readonly startedAt: number;
+  report?: RunReport;
+}
+
+/** Which part of the runs changed: the list, or one run (with the tasks its events touched). */
+export interface RunsChange {
+  readonly run?: RunHandle;
+}
+
+/**
+ * Starts and keeps the runs of this window. Views listen to {@link onDidChange}; events are
+ * folded into at most one notification per run per 100 ms, so a 2,000-task run does not
+ * repaint a tree 2,000 times a second.
+ */
+export class RunService implements vscode.Disposable {
+  private readonly runsList: RunHandle[] = [];
+  private readonly changed = new vscode.EventEmitter<RunsChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly eventsEmitter = new vscode.EventEmitter<{ run: RunHandle; event: RunEvent }>();
+  /** Every event of every run, unthrottled (terminals, the DAG panel). */
+  readonly onEvent = this.eventsEmitter.event;
+  private readonly pendingRefresh = new Map<RunHandle, NodeJS.Timeout>();
+
+  constructor(
+    private readonly localDevice: LocalDevice,
+    private readonly logger: Logger,
+    private readonly settings: { deviceId(): string; concurrency(): number },
+  ) {}
+
+  get runs(): readonly RunHandle[] {
+    return this.runsList;
+  }
+
+  /** The run commands act on when none is named: the newest one still going, else the newest. */
+  get current(): RunHandle | undefined {
+    return [...this.runsList].reverse().find((r) => !r.orchestrator.isEnded) ?? this.runsList.at(-1);
+  }
+
+  /** Loads a plan (any problem is thrown with its location) and runs it on the local device. */
+  async start(planUri: vscode.Uri, text: string): Promise<RunHandle> {
+    const constellation = parsePlanText(text, { source: vscode.workspace.asRelativePath(planUri) });
+    const fleet = await this.localDevice.fleet(this.settings.deviceId(), this.settings.concurrency());
+    const orchestrator = new Orchestrator(constellation, { devices: fleet.specs(), logger: this.logger });
+    const detach = fleet.attach(orchestrator);
+    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now() };
+    this.runsList.push(run);
+    orchestrator.events.onAny((event) => {
+      this.eventsEmitter.fire({ run, event });
+      this.refreshSoon(run);
+    });
+    this.changed.fire({});
+    void orchestrator.run().then((report) => {
+      run.report = report;
+      detach();
+      this.refreshNow(run);
+    });
+    return run;
+  }
+
+  private refreshSoon(run: RunHandle): void {
+    if (this.pendingRefresh.has(run)) return;
+    this.pendingRefresh.set(
+      run,
+      setTimeout(() => this.refreshNow(run), 100),
+    );
+  }
+
+  private refreshNow(run: RunHandle): void {
+    const t = this.pendingRefresh.get(run);
+    if (t) clearTimeout(t);
+    this.pendingRefresh.delete(run);
+    this.changed.fire({ run });
+  }
+
+  dispose(): void {
+    for (const run of this.runsList) if (!run.orchestrator.isEnded) run.orchestrator.cancel('VS Code is closing the window');
+    for (const t of this.pendingRefresh.values()) clearTimeout(t);
+    this.pendingRefresh.clear();
+    this.changed.dispose();
+    this.eventsEmitter.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import type { DeviceSession } from '../../devices/session/device-session';
+import type { LocalDevice } from '../run/local-device';
+
+const STATE_ICON: Record<DeviceSession['state'], [string, string]> = {
+  ready: ['vm-active', 'testing.iconPassed'],
+  connecting: ['loading~spin', 'charts.blue'],
+  backoff: ['debug-disconnect', 'list.warningForeground'],
+  failed: ['error', 'testing.iconFailed'],
+  disconnected: ['vm-outline', 'disabledForeground'],
+};
+
+/** The devices this window talks to, with their connection state, load and capabilities. */
+export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DeviceSession | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watched = new Map<DeviceSession, () => void>();
+
+  constructor(private readonly local: LocalDevice) {}
+
+  /** Re-reads the device list (after the local device starts, a device is added, …). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  private sessions(): DeviceSession[] {
+    return [...(this.local.current?.sessions ?? [])];
+  }
+
+  getChildren(node?: DeviceSession): DeviceSession[] {
+    if (node) return [];
+    const list = this.sessions();
+    for (const s of list) {
+      if (!this.watched.has(s)) this.watched.set(s, s.onChange(() => this.changed.fire(s)));
+    }
+    return list;
+  }
+
+  getTreeItem(s: DeviceSession): vscode.TreeItem {
+    const item = new vscode.TreeItem(s.id, vscode.TreeItemCollapsibleState.None);
+    item.id = `device:${s.id}`;
+    const state = s.state === 'backoff' ? 'reconnecting' : s.state;
+    const parts = [state];
+    if (s.inFlight > 0) parts.push(`${s.inFlight} running`);
+    if (s.latencyMs !== undefined && s.state === 'ready') parts.push(`${s.latencyMs.toFixed(0)} ms`);
+    item.description = parts.join(' · ');
+    const [icon, colour] = STATE_ICON[s.state];
+    item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(colour));
+    const p = s.profile;
+    const md = new vscode.MarkdownString(`**${s.id}** — ${state}`);
+    if (p) md.appendMarkdown(`\n\n${p.os}/${p.arch} on ${p.hostname}, ${p.concurrency} slot(s), version ${p.version}\n\ncapabilities: ${p.capabilities.join(', ') || 'none'}`);
+    if (s.lastError) md.appendMarkdown(`\n\nlast error: ${s.lastError}`);
+    item.tooltip = md;
+    item.contextValue = `device.${s.state}`;
+    return item;
+  }
+
+  dispose(): void {
+    for (const u of this.watched.values()) u();
+    this.watched.clear();
+    this.changed.dispose();
+  }
+}

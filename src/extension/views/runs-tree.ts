@@ -1,0 +1,87 @@
+import * as vscode from 'vscode';
+import { isTerminal, type Task } from '../../core/model/types';
+import type { RunHandle, RunService } from '../run/run-service';
+import { formatDuration, statusIcon } from './status-look';
+
+/** A node of the Constellations view: a run, or one of its tasks. */
+export type RunsNode = { readonly kind: 'run'; readonly run: RunHandle } | { readonly kind: 'task'; readonly run: RunHandle; readonly taskId: string };
+
+const ORDER: Record<Task['status'], number> = { running: 0, failed: 1, ready: 2, pending: 3, cancelled: 4, skipped: 5, completed: 6 };
+
+/**
+ * Runs, newest first, each with its tasks: running and failed ones on top, then what waits,
+ * then what is done. Context values drive the inline and context-menu actions.
+ */
+export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<RunHandle, RunsNode>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly service: RunService) {
+    this.subscription = service.onDidChange((c) => this.changed.fire(c.run ? this.runNode(c.run) : undefined));
+  }
+
+  runNode(run: RunHandle): RunsNode {
+    let n = this.nodes.get(run);
+    if (!n) {
+      n = { kind: 'run', run };
+      this.nodes.set(run, n);
+    }
+    return n;
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) return [...this.service.runs].reverse().map((r) => this.runNode(r));
+    if (node.kind === 'task') return [];
+    const tasks = [...node.run.constellation.tasks()];
+    tasks.sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.priority - a.priority || a.id.localeCompare(b.id));
+    return tasks.map((t) => ({ kind: 'task', run: node.run, taskId: t.id }));
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    return node.kind === 'task' ? this.runNode(node.run) : undefined;
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    return node.kind === 'run' ? this.runItem(node.run) : this.taskItem(node.run, node.taskId);
+  }
+
+  private runItem(run: RunHandle): vscode.TreeItem {
+    const c = run.constellation;
+    const n = c.statusCounts();
+    const done = n.completed + n.failed + n.cancelled + n.skipped;
+    const state = run.report?.state ?? (run.orchestrator.isPaused ? 'paused' : 'running');
+    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `run:${run.id}`;
+    item.description = `${state.replace('_', ' ')} · ${done}/${c.size}${n.failed ? ` · ${n.failed} failed` : ''}`;
+    item.tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}`);
+    item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : statusIcon('running');
+    item.contextValue = run.report ? 'run.ended' : run.orchestrator.isPaused ? 'run.paused' : 'run.active';
+    return item;
+  }
+
+  private taskItem(run: RunHandle, taskId: string): vscode.TreeItem {
+    const t = run.constellation.tryTask(taskId);
+    const item = new vscode.TreeItem(taskId, vscode.TreeItemCollapsibleState.None);
+    item.id = `task:${run.id}:${taskId}`;
+    if (!t) return item;
+    const parts: string[] = [t.status];
+    const device = t.assignedDevice ?? t.device;
+    if (device) parts.push(device);
+    if (t.startedAt && t.endedAt) parts.push(formatDuration(Date.parse(t.endedAt) - Date.parse(t.startedAt)));
+    if (t.attempts > 1) parts.push(`attempt ${t.attempts}`);
+    item.description = parts.join(' · ');
+    item.iconPath = statusIcon(t.status);
+    const md = new vscode.MarkdownString(`**${t.name || t.id}** — ${t.status}\n\n${t.description}`);
+    if (t.error) md.appendMarkdown(`\n\n**${t.error.code}**: ${t.error.message}`);
+    item.tooltip = md;
+    item.contextValue = isTerminal(t.status) ? (t.status === 'completed' ? 'task.completed' : 'task.retryable') : 'task.cancellable';
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../src/extension/constants';
+import type { ConstellationApi } from '../../src/extension/extension';
+import type { TaskStatus } from '../../src/core/model/types';
+
+const EXTENSION_ID = 'constellation-dev.constellation';
+
+async function api(): Promise<ConstellationApi> {
+  const ext = vscode.extensions.getExtension<ConstellationApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  return ext.activate();
+}
+
+function workspaceDir(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return folder.uri.fsPath;
+}
+
+function writePlan(name: string, plan: unknown): vscode.Uri {
+  const file = path.join(workspaceDir(), `${name}.constellation.json`);
+  fs.writeFileSync(file, JSON.stringify(plan, null, 2));
+  return vscode.Uri.file(file);
+}
+
+describe('activation and commands', () => {
+  it('every contributed command is registered, and the constants match package.json', async () => {
+    const a = await api();
+    assert.ok(a.ctx.runs);
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const contributed = pkg.contributes.commands.map((c) => c.command).sort();
+    assert.deepEqual(contributed, Object.values(COMMANDS).sort());
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of contributed) assert.ok(registered.has(id), `${id} is registered`);
+  });
+
+  it('a command that cannot act says so instead of throwing into VS Code', async () => {
+    // No run exists yet in this window: the handler reports it and resolves.
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.pause), undefined);
+  });
+});
+
+describe('running a plan on the embedded local device', () => {
+  it('completes, and the Constellations tree shows each status change', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const uri = writePlan('tree', {
+      id: 'tree-demo',
+      name: 'Tree demo',
+      tasks: [
+        { id: 'build', inputs: { command: ['sh', '-c', 'echo building; sleep 0.3; echo built'] } },
+        { id: 'test', inputs: { sim: { durationMs: 300, result: { passed: 12 } } } },
+        { id: 'broken', inputs: { sim: { durationMs: 100, fail: 'exit 3' } } },
+        { id: 'after-broken', inputs: { sim: { durationMs: 10 } } },
+      ],
+      dependencies: [
+        { from: 'build', to: 'test', type: 'success_only' },
+        { from: 'build', to: 'broken' },
+        { from: 'broken', to: 'after-broken', type: 'success_only' },
+      ],
+    });
+    const seen = new Map<string, Set<TaskStatus>>();
+    const sub = a.ctx.runs.onDidChange(() => {
+      const runNode = a.ctx.runsTree.getChildren()[0];
+      if (!runNode) return;
+      for (const node of a.ctx.runsTree.getChildren(runNode)) {
+        if (node.kind !== 'task') continue;
+        const item = a.ctx.runsTree.getTreeItem(node);
+        const status = String(item.description).split(' · ')[0] as TaskStatus;
+        const set = seen.get(node.taskId) ?? new Set<TaskStatus>();
+        set.add(status);
+        seen.set(node.taskId, set);
+      }
+    });
+    try {
+      const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
+      assert.ok(runId, 'the command returns the run id');
+      const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+      const report = await run.orchestrator.run();
+      assert.equal(report.state, 'partially_failed');
+      assert.equal(run.constellation.task('build').assignedDevice, 'local');
+      assert.deepEqual(run.constellation.task('build').result, { exitCode: 0 });
+      assert.deepEqual(run.constellation.task('test').result, { passed: 12 });
+      assert.equal(run.constellation.task('after-broken').status, 'skipped');
+      await new Promise((r) => setTimeout(r, 300)); // the tree's last refresh
+      assert.ok(seen.get('build')?.has('running'), `build was shown running (saw ${[...(seen.get('build') ?? [])].join(', ')})`);
+      assert.ok(seen.get('build')?.has('completed'));
+      assert.ok(seen.get('broken')?.has('failed'));
+      assert.ok(seen.get('after-broken')?.has('skipped'));
+      const runItem = a.ctx.runsTree.getTreeItem(a.ctx.runsTree.getChildren()[0]!);
+      assert.match(String(runItem.description), /^partially failed · 4\/4 · 1 failed$/);
+      const device = a.ctx.devicesTree.getChildren()[0];
+      assert.ok(device, 'the Devices view lists the local device');
+      assert.match(String(a.ctx.devicesTree.getTreeItem(device).description), /^ready/);
+    } finally {
+      sub.dispose();
+    }
+  });
+});
