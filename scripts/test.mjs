@@ -11,6 +11,8 @@ const steps = [
   ['device tests', process.execPath, ['scripts/run-node-tests.mjs', 'devices', 'out/test/devices']],
   // Mocha inside a real VS Code extension host (code-server in Chromium; see .vscode-test.mjs).
   ['integration tests', npx, ['vscode-test']],
+  // The packaged extension installed in VS Code, driven like a user in Chromium (Playwright).
+  ['end-to-end tests', process.execPath, ['scripts/run-node-tests.mjs', 'e2e', 'out/test/e2e']],
 ];
 const started = Date.now();
 for (const [name, cmd, args] of steps) {

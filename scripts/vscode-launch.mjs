@@ -1,7 +1,7 @@
 // Starts a real VS Code (code-server) on loopback and opens it in Debian's Chromium through
 // Playwright (TESTING.md). Used by the integration tier (extension tests inside the real
 // extension host) and the end-to-end tier (driving the UI like a user).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -22,6 +22,7 @@ export const QUIET_SETTINGS = {
   'terminal.integrated.gpuAcceleration': 'off',
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 function freePort() {
@@ -55,12 +56,17 @@ async function waitForHttp(port, child, timeoutMs) {
  * `workDir`, then Chromium on it. Returns the page and a `close()` that ends both (the server's
  * whole process group). `smokeDriver` enables `window.codeAutomationExit` reporting.
  */
-export async function launchVSCode({ workDir, folder, settings = {}, env = {}, extensionDevelopmentPath, extensionTestsPath, onExit, log = () => undefined, viewport = { width: 1400, height: 900 } }) {
+export async function launchVSCode({ workDir, folder, settings = {}, env = {}, extensionDevelopmentPath, extensionTestsPath, installVsix, onExit, log = () => undefined, viewport = { width: 1400, height: 900 } }) {
   const cs = ensureCodeServer();
   const userData = path.join(workDir, 'user-data');
   const extensionsDir = path.join(workDir, 'extensions');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
+  if (installVsix) {
+    // As a user would: code-server installs the package into its extensions directory.
+    const r = spawnSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', installVsix], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`installing ${installVsix} failed: ${r.stderr || r.stdout}`);
+  }
   writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
   const port = await freePort();
   const smoke = extensionTestsPath !== undefined;

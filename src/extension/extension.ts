@@ -25,7 +25,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const local = new LocalDevice(extension.extensionPath, logger);
   const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency() });
   const runsTree = new RunsTree(runs);
-  const devicesTree = new DevicesTree(local);
+  const devicesTree = new DevicesTree(local, runs.onDidChange);
   const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree };
   const statusBar = new RunStatusBar(runs);
 

@@ -16,7 +16,15 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watched = new Map<DeviceSession, () => void>();
 
-  constructor(private readonly local: LocalDevice) {}
+  private readonly runsSub: vscode.Disposable;
+
+  /** `runsChanged` fires (throttled) as runs progress: running counts change with it. */
+  constructor(
+    private readonly local: LocalDevice,
+    runsChanged: vscode.Event<unknown>,
+  ) {
+    this.runsSub = runsChanged(() => this.changed.fire(undefined));
+  }
 
   /** Re-reads the device list (after the local device starts, a device is added, …). */
   refresh(): void {
@@ -56,6 +64,7 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vsco
   }
 
   dispose(): void {
+    this.runsSub.dispose();
     for (const u of this.watched.values()) u();
     this.watched.clear();
     this.changed.dispose();
