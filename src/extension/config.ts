@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 /** Typed access to the `constellation.*` settings, read fresh each time. */
@@ -14,13 +15,12 @@ export const config = {
   localDeviceId(): string {
     return section().get<string>('localDevice.id', 'local');
   },
-  /** Bound on one edit round, ms. */
-  editTimeoutMs(): number {
-    return clampInt(section().get<number>('edit.timeoutMs', 600_000), 1_000, 86_400_000);
-  },
-  /** Where runs are journaled, relative to the workspace folder (empty: not journaled). */
-  journalDir(): string {
-    return section().get<string>('journal.directory', '.constellation/runs');
+  /** Absolute journal root: the setting resolved against the first workspace folder; undefined when off. */
+  journalRoot(): string | undefined {
+    const dir = section().get<string>('journal.directory', '.constellation/runs').trim();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (dir === '' || (folder === undefined && !path.isAbsolute(dir))) return undefined;
+    return path.resolve(folder ?? '/', dir);
   },
 };
 

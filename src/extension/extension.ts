@@ -23,7 +23,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const log = createLog();
   const logger = asLogger(log);
   const local = new LocalDevice(extension.extensionPath, logger);
-  const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency() });
+  const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency(), journalRoot: () => config.journalRoot() });
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, runs.onDidChange);
   const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree };

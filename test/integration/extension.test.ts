@@ -92,11 +92,45 @@ describe('running a plan on the embedded local device', () => {
       assert.ok(seen.get('after-broken')?.has('skipped'));
       const runItem = a.ctx.runsTree.getTreeItem(a.ctx.runsTree.getChildren()[0]!);
       assert.match(String(runItem.description), /^partially failed · 4\/4 · 1 failed$/);
+      const events = path.join(workspaceDir(), '.constellation', 'runs', runId, 'events.jsonl');
+      assert.ok(fs.existsSync(events), `the run is journaled in ${events}`);
+      assert.match(fs.readFileSync(events, 'utf8'), /"type":"constellation_failed"/);
       const device = a.ctx.devicesTree.getChildren()[0];
       assert.ok(device, 'the Devices view lists the local device');
       assert.match(String(a.ctx.devicesTree.getTreeItem(device).description), /^ready/);
     } finally {
       sub.dispose();
+    }
+  });
+});
+
+describe('settings', () => {
+  it('with the local device turned off, Run Plan refuses with a reason and starts nothing', async () => {
+    const a = await api();
+    const before = a.ctx.runs.runs.length;
+    const cfg = vscode.workspace.getConfiguration('constellation');
+    await cfg.update('localDevice.enabled', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      const uri = writePlan('off', { id: 'off', tasks: [{ id: 'a', inputs: { sim: {} } }] });
+      assert.equal(await vscode.commands.executeCommand(COMMANDS.runPlan, uri), undefined);
+      assert.equal(a.ctx.runs.runs.length, before, 'no run was started');
+    } finally {
+      await cfg.update('localDevice.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('an empty journal directory turns journaling off', async () => {
+    const a = await api();
+    const cfg = vscode.workspace.getConfiguration('constellation');
+    await cfg.update('journal.directory', '', vscode.ConfigurationTarget.Workspace);
+    try {
+      const uri = writePlan('unjournaled', { id: 'unjournaled', tasks: [{ id: 'a', inputs: { sim: { durationMs: 10 } } }] });
+      const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
+      const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+      assert.equal((await run.orchestrator.run()).state, 'completed');
+      assert.ok(!fs.existsSync(path.join(workspaceDir(), '.constellation', 'runs', runId)), 'no journal for this run');
+    } finally {
+      await cfg.update('journal.directory', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });

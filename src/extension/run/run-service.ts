@@ -4,6 +4,7 @@ import type { RunEvent } from '../../core/events/event-map';
 import { parsePlanText } from '../../core/io/plan-file';
 import type { Constellation } from '../../core/model/constellation';
 import { Orchestrator } from '../../core/orchestrator/orchestrator';
+import { Journal } from '../../core/persistence/journal';
 import type { RunReport } from '../../core/orchestrator/run-report';
 import type { LocalDevice } from './local-device';
 
@@ -40,7 +41,7 @@ export class RunService implements vscode.Disposable {
   constructor(
     private readonly localDevice: LocalDevice,
     private readonly logger: Logger,
-    private readonly settings: { deviceId(): string; concurrency(): number },
+    private readonly settings: { deviceId(): string; concurrency(): number; journalRoot(): string | undefined },
   ) {}
 
   get runs(): readonly RunHandle[] {
@@ -58,6 +59,16 @@ export class RunService implements vscode.Disposable {
     const fleet = await this.localDevice.fleet(this.settings.deviceId(), this.settings.concurrency());
     const orchestrator = new Orchestrator(constellation, { devices: fleet.specs(), logger: this.logger });
     const detach = fleet.attach(orchestrator);
+    const journalRoot = this.settings.journalRoot();
+    let journal: Journal | undefined;
+    if (journalRoot !== undefined) {
+      try {
+        journal = new Journal(journalRoot, orchestrator.runId, { version: 1, plan: planUri.fsPath, constellationId: constellation.id, startedAt: new Date().toISOString(), from: 'vscode' });
+        journal.attach(orchestrator);
+      } catch (err) {
+        this.logger.warn(`run ${orchestrator.runId} is not journaled: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now() };
     this.runsList.push(run);
     orchestrator.events.onAny((event) => {
@@ -68,6 +79,7 @@ export class RunService implements vscode.Disposable {
     void orchestrator.run().then((report) => {
       run.report = report;
       detach();
+      journal?.close();
       this.refreshNow(run);
     });
     return run;
