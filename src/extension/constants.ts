@@ -8,6 +8,7 @@ export const COMMANDS = {
   retryTask: 'constellation.retryTask',
   cancelTask: 'constellation.cancelTask',
   showLog: 'constellation.showLog',
+  showTaskOutput: 'constellation.showTaskOutput',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { LocalDevice } from './run/local-device';
 import type { RunService } from './run/run-service';
+import type { TaskTerminals } from './terminals/terminals';
 import type { DevicesTree } from './views/devices-tree';
 import type { RunsTree } from './views/runs-tree';
 
@@ -12,4 +13,5 @@ export interface ExtensionCtx {
   readonly runs: RunService;
   readonly runsTree: RunsTree;
   readonly devicesTree: DevicesTree;
+  readonly terminals: TaskTerminals;
 }

@@ -7,6 +7,7 @@ import type { ExtensionCtx } from './context';
 import { asLogger, createLog } from './log';
 import { LocalDevice } from './run/local-device';
 import { RunService } from './run/run-service';
+import { TaskTerminals } from './terminals/terminals';
 import { DevicesTree } from './views/devices-tree';
 import { RunsTree } from './views/runs-tree';
 import { RunStatusBar } from './views/status-bar';
@@ -26,7 +27,8 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency(), journalRoot: () => config.journalRoot() });
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, runs.onDidChange);
-  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree };
+  const terminals = new TaskTerminals(runs);
+  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -36,7 +38,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
   });
-  extension.subscriptions.push(log, runs, runsTree, devicesTree, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

@@ -134,3 +134,30 @@ describe('settings', () => {
     }
   });
 });
+
+describe('task terminals', () => {
+  it('a task terminal shows live output, forwards typed input, and Ctrl+C cancels the task', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const uri = writePlan('terminal', { id: 'terminal', name: 'Terminal', tasks: [{ id: 'echo', inputs: { command: ['sh', '-c', 'echo ready; cat'] } }] });
+    const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
+    const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+    await vscode.commands.executeCommand(COMMANDS.showTaskOutput, { runId, taskId: 'echo' });
+    const entry = a.ctx.terminals.get(run, 'echo');
+    assert.ok(entry, 'the terminal is open');
+    const until = async (what: string, test: () => boolean) => {
+      for (let i = 0; i < 500 && !test(); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(test(), `timed out waiting for ${what}; terminal so far: ${JSON.stringify(entry.pty.written)}`);
+    };
+    await until('the device output', () => entry.pty.written.includes('ready'));
+    entry.terminal.sendText('hello device', true); // through VS Code's terminal, as typing would
+    const fromDevice = () => run.outputs.of('echo').chunks.map((c) => c.data).join('');
+    await until('the echo from the device', () => fromDevice().includes('hello device'));
+    entry.terminal.sendText('\x03', false);
+    const report = await run.orchestrator.run();
+    assert.equal(run.constellation.task('echo').status, 'cancelled');
+    assert.match(run.constellation.task('echo').error?.message ?? '', /Ctrl\+C/);
+    assert.equal(report.state, 'cancelled');
+    await until('the exit status', () => entry.pty.written.includes('✖ cancelled'));
+  });
+});

@@ -46,6 +46,10 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (t && !t.run.orchestrator.cancelTask(t.taskId, 'cancelled from VS Code')) throw new UserFacingError(`Task '${t.taskId}' has already finished.`);
   },
   [COMMANDS.showLog]: (ctx) => () => ctx.log.show(true),
+  [COMMANDS.showTaskOutput]: (ctx) => async (node?: unknown) => {
+    const t = await taskOf(ctx, node, () => true, '', true);
+    if (t) ctx.terminals.show(t.run, t.taskId);
+  },
 };
 
 async function pickPlan(): Promise<vscode.Uri | undefined> {
@@ -72,11 +76,17 @@ function activeRun(ctx: ExtensionCtx, node: unknown): RunHandle {
   return run;
 }
 
-async function taskOf(ctx: ExtensionCtx, node: unknown, fits: (status: TaskStatus) => boolean, what: string): Promise<{ run: RunHandle; taskId: string } | undefined> {
+async function taskOf(ctx: ExtensionCtx, node: unknown, fits: (status: TaskStatus) => boolean, what: string, endedRunsToo = false): Promise<{ run: RunHandle; taskId: string } | undefined> {
   if (isRunsNode(node) && node.kind === 'task') return { run: node.run, taskId: node.taskId };
-  const run = activeRun(ctx, node);
+  if (typeof node === 'object' && node !== null && 'runId' in node && 'taskId' in node) {
+    const { runId, taskId } = node;
+    const run = ctx.runs.runs.find((r) => r.id === runId);
+    if (run && typeof taskId === 'string' && run.constellation.hasTask(taskId)) return { run, taskId };
+  }
+  const run = endedRunsToo ? (isRunsNode(node) ? node.run : ctx.runs.current) : activeRun(ctx, node);
+  if (!run) throw new UserFacingError('No constellation has run in this window yet.');
   const tasks = [...run.constellation.tasks()].filter((t) => fits(t.status));
   if (tasks.length === 0) throw new UserFacingError(`Run '${run.name}' has no ${what} task.`);
-  const pick = await vscode.window.showQuickPick(tasks.map((t) => ({ label: t.id, description: t.status, detail: t.name })), { title: `Which ${what} task?` });
+  const pick = await vscode.window.showQuickPick(tasks.map((t) => ({ label: t.id, description: t.status, detail: t.name })), { title: `Which ${what ? `${what} ` : ''}task?` });
   return pick ? { run, taskId: pick.label } : undefined;
 }

@@ -7,6 +7,7 @@ import { Orchestrator } from '../../core/orchestrator/orchestrator';
 import { Journal } from '../../core/persistence/journal';
 import type { RunReport } from '../../core/orchestrator/run-report';
 import type { LocalDevice } from './local-device';
+import { OutputBuffer } from './output-buffer';
 
 /** One run the extension started: its plan, its orchestrator, and how it ended. */
 export interface RunHandle {
@@ -16,6 +17,8 @@ export interface RunHandle {
   readonly constellation: Constellation;
   readonly orchestrator: Orchestrator;
   readonly startedAt: number;
+  /** Output of its tasks, for terminals opened after the output came. */
+  readonly outputs: OutputBuffer;
   report?: RunReport;
 }
 
@@ -69,9 +72,10 @@ export class RunService implements vscode.Disposable {
         this.logger.warn(`run ${orchestrator.runId} is not journaled: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now() };
+    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now(), outputs: new OutputBuffer() };
     this.runsList.push(run);
     orchestrator.events.onAny((event) => {
+      if (event.type === 'task_output') run.outputs.add(event.taskId, event.stream, event.data);
       this.eventsEmitter.fire({ run, event });
       this.refreshSoon(run);
     });

@@ -76,6 +76,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const md = new vscode.MarkdownString(`**${t.name || t.id}** — ${t.status}\n\n${t.description}`);
     if (t.error) md.appendMarkdown(`\n\n**${t.error.code}**: ${t.error.message}`);
     item.tooltip = md;
+    item.command = { command: 'constellation.showTaskOutput', title: 'Show Task Output', arguments: [{ runId: run.id, taskId }] };
     item.contextValue = isTerminal(t.status) ? (t.status === 'completed' ? 'task.completed' : 'task.retryable') : 'task.cancellable';
     return item;
   }

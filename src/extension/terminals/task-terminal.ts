@@ -1,0 +1,131 @@
+import * as vscode from 'vscode';
+import type { RunEvent } from '../../core/events/event-map';
+import type { RunHandle } from '../run/run-service';
+import { formatDuration } from '../views/status-look';
+
+const CSI = '\x1b[';
+const dim = (s: string) => `${CSI}2m${s}${CSI}0m`;
+const red = (s: string) => `${CSI}31m${s}${CSI}0m`;
+const green = (s: string) => `${CSI}32m${s}${CSI}0m`;
+const yellow = (s: string) => `${CSI}33m${s}${CSI}0m`;
+/** Terminals want CRLF; output from devices has LF. */
+const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
+
+/**
+ * The terminal of one task of one run: its output so far and live, typed input forwarded to
+ * its standard input, Ctrl+C cancels it, the exit status at the end, and `r` runs a failed or
+ * cancelled task again. Each instance owns its emitters.
+ */
+export class TaskTerminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  /** Everything written, for tests and for a terminal reopened in the same session. */
+  written = '';
+  private sub: vscode.Disposable | undefined;
+  private line = '';
+
+  constructor(
+    private readonly run: RunHandle,
+    readonly taskId: string,
+    private readonly events: vscode.Event<{ run: RunHandle; event: RunEvent }>,
+  ) {}
+
+  open(): void {
+    const task = this.run.constellation.tryTask(this.taskId);
+    this.write(`${dim(`${this.run.name} › ${this.taskId}`)}${task?.name && task.name !== this.taskId ? ` ${task.name}` : ''}\r\n`);
+    const kept = this.run.outputs.of(this.taskId);
+    if (kept.dropped > 0) this.write(dim(`[${kept.dropped} earlier characters not kept]\r\n`));
+    for (const c of kept.chunks) this.writeOutput(c.stream, c.data);
+    if (task && (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled' || task.status === 'skipped')) this.footer();
+    this.sub = this.events(({ run, event }) => {
+      if (run !== this.run || !('taskId' in event) || event.taskId !== this.taskId) return;
+      this.onEvent(event);
+    });
+  }
+
+  private onEvent(e: RunEvent): void {
+    switch (e.type) {
+      case 'task_started':
+        this.write(dim(`▶ started on ${e.device} (attempt ${e.attempt})\r\n`));
+        return;
+      case 'task_output':
+        this.writeOutput(e.stream, e.data);
+        return;
+      case 'task_completed':
+      case 'task_cancelled':
+      case 'task_skipped':
+        this.footer();
+        return;
+      case 'task_failed':
+        if (e.willRetry) this.write(yellow(`↻ attempt ${e.attempt} failed: ${e.error.message}; retrying\r\n`));
+        else this.footer();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private footer(): void {
+    const t = this.run.constellation.tryTask(this.taskId);
+    if (!t) return;
+    const took = t.startedAt && t.endedAt ? ` in ${formatDuration(Date.parse(t.endedAt) - Date.parse(t.startedAt))}` : '';
+    if (t.status === 'completed') this.write(green(`✔ completed${took}\r\n`));
+    else if (t.status === 'skipped') this.write(dim(`↷ skipped: ${t.error?.message ?? ''}\r\n`));
+    else this.write(red(`✖ ${t.status}${took}: ${t.error?.message ?? ''}${t.error ? ` [${t.error.code}]` : ''}\r\n`));
+    if (t.status !== 'completed' && !this.run.orchestrator.isEnded) this.write(dim('press r to run it again\r\n'));
+  }
+
+  handleInput(data: string): void {
+    const t = this.run.constellation.tryTask(this.taskId);
+    if (!t) return;
+    if (t.status !== 'running') {
+      if (data.toLowerCase() === 'r' && this.run.orchestrator.retryTask(this.taskId)) this.write(dim('↻ running it again\r\n'));
+      return;
+    }
+    if (data === '\x03') {
+      this.write(yellow('^C\r\n'));
+      this.run.orchestrator.cancelTask(this.taskId, 'cancelled with Ctrl+C in its terminal');
+      return;
+    }
+    // Echo locally and send whole lines, as a line-buffered terminal would.
+    for (const ch of data) {
+      if (ch === '\r') {
+        this.write('\r\n');
+        this.run.orchestrator.sendInput(this.taskId, `${this.line}\n`);
+        this.line = '';
+      } else if (ch === '\x7f') {
+        if (this.line.length > 0) {
+          this.line = this.line.slice(0, -1);
+          this.write('\b \b');
+        }
+      } else if (ch === '\x04') {
+        this.run.orchestrator.sendInput(this.taskId, '\x04');
+      } else if (ch >= ' ') {
+        this.line += ch;
+        this.write(ch);
+      }
+    }
+  }
+
+  private writeOutput(stream: string, data: string): void {
+    this.write(stream === 'stderr' ? red(crlf(data)) : stream === 'log' ? dim(crlf(data)) : crlf(data));
+  }
+
+  private write(text: string): void {
+    this.written += text;
+    this.writeEmitter.fire(text);
+  }
+
+  close(): void {
+    this.sub?.dispose();
+    this.sub = undefined;
+  }
+
+  dispose(): void {
+    this.close();
+    this.writeEmitter.dispose();
+    this.closeEmitter.dispose();
+  }
+}
