@@ -38,7 +38,10 @@ export function ensureCodeServer() {
   if (existsSync(entry)) return { node: node24.node, entry };
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`vscode-env: installing code-server ${CODE_SERVER_VERSION} (about 2 minutes, cached afterwards)\n`);
-  const env = { ...process.env, PATH: `${path.dirname(node24.node)}:${process.env.PATH ?? ''}`, npm_config_nodedir: node24.dir };
+  // Under `npm test` / `npx`, npm's own variables point its scripts at the Node running npm
+  // (20); code-server's postinstall must see Node 24, so they are left out.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
+  const env = { ...inherited, PATH: `${path.dirname(node24.node)}:${process.env.PATH ?? ''}`, npm_config_nodedir: node24.dir };
   run('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--prefix', dir, '--no-audit', '--no-fund', '--loglevel', 'error'], { env, cwd: dir });
   if (!existsSync(entry)) throw new Error(`code-server installed, but ${entry} is missing`);
   return { node: node24.node, entry };
