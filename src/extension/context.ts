@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { LocalDevice } from './run/local-device';
 import type { RunService } from './run/run-service';
+import type { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import type { TaskTerminals } from './terminals/terminals';
 import type { DevicesTree } from './views/devices-tree';
 import type { RunsTree } from './views/runs-tree';
@@ -14,4 +15,5 @@ export interface ExtensionCtx {
   readonly runsTree: RunsTree;
   readonly devicesTree: DevicesTree;
   readonly terminals: TaskTerminals;
+  readonly diagnostics: PlanDiagnostics;
 }

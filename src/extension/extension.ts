@@ -6,6 +6,7 @@ import { CONTEXT, VIEWS, type CommandId } from './constants';
 import type { ExtensionCtx } from './context';
 import { asLogger, createLog } from './log';
 import { LocalDevice } from './run/local-device';
+import { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import { RunService } from './run/run-service';
 import { TaskTerminals } from './terminals/terminals';
 import { DevicesTree } from './views/devices-tree';
@@ -28,7 +29,8 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, runs.onDidChange);
   const terminals = new TaskTerminals(runs);
-  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals };
+  const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
+  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -38,7 +40,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
   });
-  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

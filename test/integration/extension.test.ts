@@ -161,3 +161,57 @@ describe('task terminals', () => {
     await until('the exit status', () => entry.pty.written.includes('✖ cancelled'));
   });
 });
+
+describe('plan diagnostics', () => {
+  it('cycles, bad references and unknown devices appear in the Problems panel on the right spot, and clear when fixed', async function () {
+    this.timeout(30_000);
+    await api();
+    const uri = writePlan('broken', {
+      id: 'broken',
+      tasks: [
+        { id: 'a', device: 'mainframe' },
+        { id: 'b', description: 'uses ${tasks.c.result}' },
+        { id: 'c' },
+      ],
+      dependencies: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'a' },
+      ],
+    });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'constellation');
+    for (let i = 0; i < 200 && ours().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const found = ours();
+    const codes = found.map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code))).sort();
+    assert.ok(codes.includes('cycle'), `a cycle is reported (got ${codes.join(', ')})`);
+    const device = found.find((d) => d.code === 'unknown_device');
+    assert.ok(device, 'the unknown device is reported');
+    assert.equal(device.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(doc.getText(device.range), /"device": "mainframe"/);
+    const cycle = found.find((d) => d.code === 'cycle')!;
+    assert.match(cycle.message, /a → b → c → a|b → c → a → b|c → a → b → c/);
+    assert.equal(cycle.severity, vscode.DiagnosticSeverity.Error);
+
+    // Break the cycle but keep b's reference to c, which runs after it: a bad reference.
+    const replaceAll = async (value: unknown) => {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), JSON.stringify(value, null, 2));
+      assert.ok(await vscode.workspace.applyEdit(edit));
+    };
+    await replaceAll({ id: 'broken', tasks: [{ id: 'a', device: 'local' }, { id: 'b', description: 'uses ${tasks.c.result}' }, { id: 'c' }], dependencies: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }] });
+    for (let i = 0; i < 200 && !ours().some((d) => d.code === 'bad_reference'); i++) await new Promise((r) => setTimeout(r, 25));
+    const ref = ours().find((d) => d.code === 'bad_reference');
+    assert.ok(ref, `a bad reference is reported (got ${ours().map((d) => d.message).join('; ')})`);
+    assert.match(doc.getText(ref.range), /tasks\.c\.result/);
+
+    // Fix it as a user would: edit the document; the problems go away.
+    const fixed = JSON.stringify({ id: 'broken', tasks: [{ id: 'a', device: 'local' }, { id: 'b' }, { id: 'c' }], dependencies: [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }] }, null, 2);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), fixed);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    for (let i = 0; i < 200 && ours().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.deepEqual(ours().map((d) => d.message), []);
+  });
+});
