@@ -16,6 +16,8 @@ import { RunStatusBar } from './views/status-bar';
 /** What `activate` returns: the live objects, for the integration tests. */
 export interface ConstellationApi {
   readonly ctx: ExtensionCtx;
+  /** Does what VS Code does on deactivation: disposes the subscriptions, then `deactivate`. */
+  shutdown(): Promise<void>;
 }
 
 let disposeAsync: (() => Promise<void>) | undefined;
@@ -46,7 +48,11 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   }
   disposeAsync = () => local.dispose();
   log.info('Constellation activated');
-  return { ctx };
+  const shutdown = async () => {
+    for (const d of extension.subscriptions.splice(0)) d.dispose();
+    await deactivate();
+  };
+  return { ctx, shutdown };
 }
 
 /** Stops the local device agent; everything else goes with the subscriptions. */

@@ -215,3 +215,58 @@ describe('plan diagnostics', () => {
     assert.deepEqual(ours().map((d) => d.message), []);
   });
 });
+
+describe('devices', () => {
+  it('the Devices view follows the local device being killed and coming back', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    // Make sure the local device is up (an earlier run started it; start one if not).
+    const uri = writePlan('warm', { id: 'warm', tasks: [{ id: 'a', inputs: { sim: { durationMs: 1 } } }] });
+    const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
+    await a.ctx.runs.runs.find((r) => r.id === runId)!.orchestrator.run();
+    const agents = a.ctx.local.agents;
+    assert.ok(agents, 'the local device agent is running');
+    const described = () => {
+      const node = a.ctx.devicesTree.getChildren()[0];
+      return node ? String(a.ctx.devicesTree.getTreeItem(node).description) : '';
+    };
+    const states: string[] = [];
+    const sub = a.ctx.devicesTree.onDidChangeTreeData(() => states.push(described()));
+    try {
+      const pid = agents.pid('local');
+      assert.ok(pid, 'it has a process');
+      await agents.kill('local');
+      for (let i = 0; i < 400 && !described().startsWith('reconnecting'); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.match(described(), /^reconnecting/);
+      await agents.restart('local');
+      for (let i = 0; i < 600 && !described().startsWith('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.match(described(), /^ready/);
+      assert.notEqual(agents.pid('local'), pid, 'a new process');
+      assert.ok(states.some((s) => s.startsWith('reconnecting')) && states.at(-1)?.startsWith('ready'), `the view went through reconnecting to ready (${states.join(' | ')})`);
+    } finally {
+      sub.dispose();
+    }
+  });
+});
+
+describe('deactivation (last)', () => {
+  it('disposes everything: the local device process ends and no socket to it remains', async function () {
+    this.timeout(30_000);
+    const a = await api();
+    const pid = a.ctx.local.agents?.pid('local');
+    assert.ok(pid, 'the local device is running before deactivation');
+    const port = Number(new URL(a.ctx.local.current!.sessions[0]!.url).port);
+    const ours = () =>
+      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => {
+        const s = h as { remotePort?: number; localPort?: number };
+        return s.remotePort === port || s.localPort === port;
+      });
+    assert.ok(ours().length > 0, 'a socket to the device is open before');
+    await a.shutdown();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.throws(() => process.kill(pid, 0), 'the device process is gone');
+    assert.deepEqual(ours(), [], 'no socket to the device remains');
+    assert.equal(a.ctx.local.current, undefined);
+    for (const run of a.ctx.runs.runs) assert.ok(run.orchestrator.isEnded, `run ${run.name} ended`);
+  });
+});

@@ -74,6 +74,10 @@ export class DeviceSession implements Executor {
     return this.options.id;
   }
 
+  get url(): string {
+    return this.options.url;
+  }
+
   get availability(): SessionAvailability {
     if (this.state === 'ready') return 'available';
     if (this.state === 'failed' || this.state === 'disconnected' || this.graceOver) return 'unavailable';
