@@ -14,6 +14,8 @@ await Promise.all([
   // jsonc-parser's UMD entry loads its parts with dynamic requires; its ES module entry bundles.
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], mainFields: ['module', 'main'] }),
   build({ ...common, sourcemap: false, entryPoints: ['src/core/io/json-schema.ts'], outfile: schemaGen }),
+  // The DAG panel's script, for the browser (the webview), beside its stylesheet in media/.
+  build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: true, sourcemap: false, logLevel: 'warning', entryPoints: ['webview/dag/main.ts'], outfile: 'media/dag.js' }),
 ]);
 const { planJsonSchema } = createRequire(import.meta.url)(schemaGen);
 mkdirSync(path.join(root, 'media'), { recursive: true });

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const steps = [
   ['type-check and compile', npx, ['tsc', '-p', '.']],
+  ['type-check the webview', npx, ['tsc', '-p', 'webview']],
   ['lint', npx, ['eslint', '.']],
   ['build', process.execPath, ['scripts/build.mjs']],
   ['unit tests', process.execPath, ['scripts/run-node-tests.mjs', 'unit', 'out/test/unit']],

@@ -9,6 +9,7 @@ export const COMMANDS = {
   cancelTask: 'constellation.cancelTask',
   showLog: 'constellation.showLog',
   showTaskOutput: 'constellation.showTaskOutput',
+  openDag: 'constellation.openDag',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

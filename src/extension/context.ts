@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { LocalDevice } from './run/local-device';
 import type { RunService } from './run/run-service';
+import type { DagPanels } from './dag/dag-panels';
 import type { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import type { TaskTerminals } from './terminals/terminals';
 import type { DevicesTree } from './views/devices-tree';
@@ -16,4 +17,5 @@ export interface ExtensionCtx {
   readonly devicesTree: DevicesTree;
   readonly terminals: TaskTerminals;
   readonly diagnostics: PlanDiagnostics;
+  readonly dags: DagPanels;
 }

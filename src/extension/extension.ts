@@ -6,6 +6,7 @@ import { CONTEXT, VIEWS, type CommandId } from './constants';
 import type { ExtensionCtx } from './context';
 import { asLogger, createLog } from './log';
 import { LocalDevice } from './run/local-device';
+import { DagPanels } from './dag/dag-panels';
 import { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import { RunService } from './run/run-service';
 import { TaskTerminals } from './terminals/terminals';
@@ -32,7 +33,8 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const devicesTree = new DevicesTree(local, runs.onDidChange);
   const terminals = new TaskTerminals(runs);
   const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
-  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics };
+  const dags = new DagPanels(runs, extension.extensionUri, log);
+  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -42,7 +44,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
   });
-  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, dags, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

@@ -216,6 +216,29 @@ describe('plan diagnostics', () => {
   });
 });
 
+describe('DAG panel', () => {
+  it('opens for a run, draws its snapshot, then repaints from deltas as tasks change', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const tasks = Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, inputs: { sim: { durationMs: 200 + (i % 5) * 100 } } }));
+    const dependencies = tasks.slice(8).map((t, i) => ({ from: `t${i}`, to: t.id }));
+    const uri = writePlan('dag', { id: 'dag', name: 'DAG demo', tasks, dependencies });
+    const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
+    const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+    await vscode.commands.executeCommand(COMMANDS.openDag, a.ctx.runsTree.runNode(run));
+    const panel = a.ctx.dags.get(run);
+    assert.ok(panel, 'a panel is open for the run');
+    await run.orchestrator.run();
+    for (let i = 0; i < 400 && !(panel.renders.some((r) => r.kind === 'snapshot') && panel.renders.some((r) => r.kind === 'delta')); i++) await new Promise((r) => setTimeout(r, 25));
+    const snapshot = panel.renders.find((r) => r.kind === 'snapshot');
+    assert.ok(snapshot, `the webview drew the snapshot (renders: ${JSON.stringify(panel.renders.slice(0, 3))})`);
+    const deltas = panel.renders.filter((r) => r.kind === 'delta');
+    assert.ok(deltas.length > 0, 'and repainted from deltas');
+    assert.ok(deltas.every((d) => d.lagMs !== undefined && d.lagMs >= 0), 'each delta repaint reports its delay');
+    panel.panel.dispose();
+  });
+});
+
 describe('devices', () => {
   it('the Devices view follows the local device being killed and coming back', async function () {
     this.timeout(60_000);

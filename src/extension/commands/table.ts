@@ -46,6 +46,11 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (t && !t.run.orchestrator.cancelTask(t.taskId, 'cancelled from VS Code')) throw new UserFacingError(`Task '${t.taskId}' has already finished.`);
   },
   [COMMANDS.showLog]: (ctx) => () => ctx.log.show(true),
+  [COMMANDS.openDag]: (ctx) => (node?: unknown) => {
+    const run = isRunsNode(node) ? node.run : ctx.runs.current;
+    if (!run) throw new UserFacingError('No constellation has run in this window yet: run a plan to see its DAG.');
+    ctx.dags.open(run);
+  },
   [COMMANDS.showTaskOutput]: (ctx) => async (node?: unknown) => {
     const t = await taskOf(ctx, node, () => true, '', true);
     if (t) ctx.terminals.show(t.run, t.taskId);

@@ -1,0 +1,217 @@
+import type { DagEdge, DagNode, HostMessage, TaskDetails, WebviewMessage } from '../../src/shared/dag-protocol';
+import { bounds, draw, drawMinimap, hit, type View } from './render';
+import { badge, button } from './ui';
+
+interface VsCodeApi {
+  postMessage(m: WebviewMessage): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const canvas = document.getElementById('graph') as HTMLCanvasElement;
+const mini = document.getElementById('minimap') as HTMLCanvasElement;
+const stage = document.getElementById('stage')!;
+const toolbar = document.getElementById('toolbar')!;
+const details = document.getElementById('details')!;
+const ctx = canvas.getContext('2d')!;
+const miniCtx = mini.getContext('2d')!;
+
+let nodes = new Map<string, DagNode>();
+let edges: DagEdge[] = [];
+let seq = -1;
+let view: View = { scale: 1, x: 20, y: 20 };
+let selected: string | undefined;
+let pending: { kind: 'snapshot' | 'delta'; seq: number; started: number; sentAt?: number } | undefined;
+let frame = 0;
+let resyncing = false;
+const title = document.createElement('strong');
+const state = document.createElement('span');
+state.className = 'state';
+
+function post(m: WebviewMessage): void {
+  vscode.postMessage(m);
+}
+
+function resize(): void {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = stage.clientWidth * dpr;
+  canvas.height = stage.clientHeight * dpr;
+  canvas.style.width = `${stage.clientWidth}px`;
+  canvas.style.height = `${stage.clientHeight}px`;
+  mini.width = 200;
+  mini.height = 120;
+  redraw();
+}
+
+/** One repaint per animation frame, whatever the number of deltas in between. */
+function redraw(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    draw(ctx, nodes, edges, view, selected);
+    drawMinimap(miniCtx, nodes, view, { w: stage.clientWidth, h: stage.clientHeight });
+    if (pending) {
+      const p = pending;
+      pending = undefined;
+      post({ type: 'rendered', kind: p.kind, seq: p.seq, ms: performance.now() - p.started, ...(p.sentAt !== undefined ? { lagMs: Date.now() - p.sentAt } : {}) });
+    }
+  });
+}
+
+function fit(): void {
+  const b = bounds([...nodes.values()]);
+  const w = stage.clientWidth - 40;
+  const h = stage.clientHeight - 40;
+  const scale = Math.min(2, Math.max(0.02, Math.min(w / Math.max(b.w, 1), h / Math.max(b.h, 1))));
+  view = { scale, x: 20 + (w - b.w * scale) / 2, y: 20 + (h - b.h * scale) / 2 };
+  redraw();
+}
+
+function zoom(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHeight / 2): void {
+  const scale = Math.min(4, Math.max(0.02, view.scale * factor));
+  view = { scale, x: cx - ((cx - view.x) * scale) / view.scale, y: cy - ((cy - view.y) * scale) / view.scale };
+  redraw();
+}
+
+function onMessage(m: HostMessage): void {
+  switch (m.type) {
+    case 'snapshot': {
+      if (m.seq <= seq) return; // an older snapshot, overtaken
+      resyncing = false;
+      const started = performance.now();
+      nodes = new Map(m.nodes.map((n) => [n.id, { ...n }]));
+      edges = [...m.edges];
+      seq = m.seq;
+      title.textContent = m.title;
+      setState(m.state);
+      vscode.setState({ runId: m.runId });
+      pending = { kind: 'snapshot', seq: m.seq, started };
+      fit();
+      return;
+    }
+    case 'delta': {
+      // Before the first snapshot, and for deltas it already covers, there is nothing to do.
+      if (seq < 0 || m.seq <= seq) return;
+      if (m.seq !== seq + 1) {
+        // A gap: ask for the whole graph again, once, and ignore deltas until it comes.
+        if (!resyncing) post({ type: 'resync', lastSeq: seq });
+        resyncing = true;
+        return;
+      }
+      const started = performance.now();
+      seq = m.seq;
+      for (const d of m.nodes) {
+        const n = nodes.get(d.id);
+        if (n) {
+          n.status = d.status;
+          n.device = d.device;
+          n.durationMs = d.durationMs;
+        }
+      }
+      setState(m.state);
+      pending = { kind: 'delta', seq: m.seq, started, sentAt: m.sentAt };
+      redraw();
+      return;
+    }
+    case 'details':
+      showDetails(m.task);
+      return;
+    case 'gone':
+      details.hidden = false;
+      details.textContent = m.message;
+      return;
+  }
+}
+
+function setState(text: string): void {
+  state.textContent = text;
+  const counts = new Map<string, number>();
+  for (const n of nodes.values()) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+  legend.replaceChildren(...['running', 'completed', 'failed', 'pending', 'skipped'].filter((s) => counts.get(s)).map((s) => {
+    const el = badge(`${s} ${counts.get(s)!}`);
+    el.dataset.status = s;
+    return el;
+  }));
+}
+
+function section(label: string, text: string | undefined): HTMLElement[] {
+  if (text === undefined || text === '') return [];
+  const h = document.createElement('h4');
+  h.textContent = label;
+  const pre = document.createElement('pre');
+  pre.textContent = text;
+  return [h, pre];
+}
+
+function showDetails(t: TaskDetails): void {
+  details.hidden = false;
+  const h = document.createElement('h3');
+  h.textContent = t.name || t.id;
+  const meta = document.createElement('p');
+  meta.className = 'meta';
+  meta.textContent = `${t.id} · ${t.status}${t.device ? ` on ${t.device}` : ''} · attempt${t.attempts === 1 ? '' : 's'} ${t.attempts}`;
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  if (t.canCancel) actions.append(button('Cancel', () => post({ type: 'action', action: 'cancel', id: t.id }), 'primary', 'Cancel this task'));
+  if (t.canRetry) actions.append(button('Retry', () => post({ type: 'action', action: 'retry', id: t.id }), 'primary', 'Run this task again'));
+  actions.append(button('Output', () => post({ type: 'action', action: 'output', id: t.id }), 'secondary', 'Open the task terminal'));
+  actions.append(button('Close', () => {
+    details.hidden = true;
+    selected = undefined;
+    redraw();
+  }, 'secondary', 'Close details'));
+  const timeline = document.createElement('ol');
+  for (const e of t.timeline) {
+    const li = document.createElement('li');
+    li.textContent = `${e.at}  ${e.text}`;
+    timeline.append(li);
+  }
+  details.replaceChildren(h, meta, actions, ...section('Description', t.description), ...section('Error', t.error), ...section('Result', t.result), ...section('Inputs', t.inputs), ...(t.timeline.length ? [Object.assign(document.createElement('h4'), { textContent: 'Timeline' }), timeline] : []));
+}
+
+// --- input ---------------------------------------------------------------------------------------
+
+let drag: { x: number; y: number; moved: boolean } | undefined;
+canvas.addEventListener('mousedown', (e) => (drag = { x: e.clientX, y: e.clientY, moved: false }));
+window.addEventListener('mousemove', (e) => {
+  if (!drag) return;
+  const dx = e.clientX - drag.x;
+  const dy = e.clientY - drag.y;
+  if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+  drag.x = e.clientX;
+  drag.y = e.clientY;
+  view = { ...view, x: view.x + dx, y: view.y + dy };
+  redraw();
+});
+window.addEventListener('mouseup', (e) => {
+  if (drag && !drag.moved) {
+    const r = canvas.getBoundingClientRect();
+    const n = hit(nodes, view, e.clientX - r.left, e.clientY - r.top);
+    selected = n?.id;
+    if (n) post({ type: 'select', id: n.id });
+    redraw();
+  }
+  drag = undefined;
+});
+canvas.addEventListener('wheel', (e) => {
+  e.preventDefault();
+  const r = canvas.getBoundingClientRect();
+  zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+}, { passive: false });
+mini.addEventListener('click', (e) => {
+  const b = bounds([...nodes.values()]);
+  const s = Math.min(mini.width / Math.max(b.w, 1), mini.height / Math.max(b.h, 1));
+  const wx = e.offsetX / s;
+  const wy = e.offsetY / s;
+  view = { ...view, x: stage.clientWidth / 2 - wx * view.scale, y: stage.clientHeight / 2 - wy * view.scale };
+  redraw();
+});
+
+const legend = document.createElement('span');
+legend.className = 'legend';
+toolbar.append(title, state, legend, button('Fit', fit, 'secondary', 'Fit the whole graph'), button('+', () => zoom(1.25), 'icon', 'Zoom in'), button('−', () => zoom(0.8), 'icon', 'Zoom out'));
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => onMessage(e.data));
+new ResizeObserver(resize).observe(stage);
+post({ type: 'ready' });
