@@ -44,7 +44,14 @@ export interface TaskDetails {
 
 export type HostMessage =
   | { readonly type: 'snapshot'; readonly seq: number; readonly runId: string; readonly title: string; readonly nodes: readonly DagNode[]; readonly edges: readonly DagEdge[]; readonly state: string }
-  | { readonly type: 'delta'; readonly seq: number; readonly nodes: readonly Pick<DagNode, 'id' | 'status' | 'device' | 'durationMs'>[]; readonly state: string; readonly sentAt: number }
+  | {
+      readonly type: 'delta';
+      readonly seq: number;
+      readonly nodes: readonly Pick<DagNode, 'id' | 'status' | 'device' | 'durationMs'>[];
+      readonly state: string;
+      /** Wall-clock time of the earliest event in this batch: repaint delay is measured from it. */
+      readonly eventAt: number;
+    }
   | { readonly type: 'details'; readonly task: TaskDetails }
   | { readonly type: 'gone'; readonly message: string };
 

@@ -26,6 +26,8 @@ let selected: string | undefined;
 let pending: { kind: 'snapshot' | 'delta'; seq: number; started: number; sentAt?: number } | undefined;
 let frame = 0;
 let resyncing = false;
+/** Delay from a status event to its repaint, ms, most recent last. */
+const lags: number[] = [];
 const title = document.createElement('strong');
 const state = document.createElement('span');
 state.className = 'state';
@@ -52,10 +54,21 @@ function redraw(): void {
     frame = 0;
     draw(ctx, nodes, edges, view, selected);
     drawMinimap(miniCtx, nodes, view, { w: stage.clientWidth, h: stage.clientHeight });
+    // Where things are, for anyone automating the panel (the end-to-end tests read it).
+    stage.dataset.view = `${view.scale},${view.x},${view.y}`;
     if (pending) {
       const p = pending;
       pending = undefined;
-      post({ type: 'rendered', kind: p.kind, seq: p.seq, ms: performance.now() - p.started, ...(p.sentAt !== undefined ? { lagMs: Date.now() - p.sentAt } : {}) });
+      const ms = performance.now() - p.started;
+      const lagMs = p.sentAt !== undefined ? Date.now() - p.sentAt : undefined;
+      post({ type: 'rendered', kind: p.kind, seq: p.seq, ms, ...(lagMs !== undefined ? { lagMs } : {}) });
+      document.body.dataset.renderedSeq = String(p.seq);
+      if (p.kind === 'snapshot') document.body.dataset.drawMs = ms.toFixed(1);
+      if (lagMs !== undefined) {
+        lags.push(Math.round(lagMs));
+        if (lags.length > 500) lags.splice(0, lags.length - 500);
+        document.body.dataset.lags = lags.join(',');
+      }
     }
   });
 }
@@ -64,7 +77,7 @@ function fit(): void {
   const b = bounds([...nodes.values()]);
   const w = stage.clientWidth - 40;
   const h = stage.clientHeight - 40;
-  const scale = Math.min(2, Math.max(0.02, Math.min(w / Math.max(b.w, 1), h / Math.max(b.h, 1))));
+  const scale = Math.min(1.2, Math.max(0.02, Math.min(w / Math.max(b.w, 1), h / Math.max(b.h, 1))));
   view = { scale, x: 20 + (w - b.w * scale) / 2, y: 20 + (h - b.h * scale) / 2 };
   redraw();
 }
@@ -111,7 +124,9 @@ function onMessage(m: HostMessage): void {
         }
       }
       setState(m.state);
-      pending = { kind: 'delta', seq: m.seq, started, sentAt: m.sentAt };
+      // Deltas drawn in the same frame: the delay counts from the earliest event among them.
+      const earliest = pending?.sentAt !== undefined ? Math.min(pending.sentAt, m.eventAt) : m.eventAt;
+      pending = { kind: pending?.kind ?? 'delta', seq: m.seq, started: pending?.started ?? started, sentAt: earliest };
       redraw();
       return;
     }

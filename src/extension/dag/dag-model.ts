@@ -27,13 +27,13 @@ export function snapshotOf(run: RunHandle, seq: number): Extract<HostMessage, { 
 }
 
 /** What changed for some tasks since the last message. */
-export function deltaOf(run: RunHandle, ids: Iterable<string>, seq: number): Extract<HostMessage, { type: 'delta' }> {
+export function deltaOf(run: RunHandle, ids: Iterable<string>, seq: number, eventAt: number): Extract<HostMessage, { type: 'delta' }> {
   const nodes = [];
   for (const id of ids) {
     const t = run.constellation.tryTask(id);
     if (t) nodes.push({ id, status: t.status, device: t.assignedDevice ?? t.device, durationMs: durationOf(t) });
   }
-  return { type: 'delta', seq, nodes, state: stateOf(run), sentAt: Date.now() };
+  return { type: 'delta', seq, nodes, state: stateOf(run), eventAt };
 }
 
 export function stateOf(run: RunHandle): string {

@@ -23,6 +23,8 @@ export class DagPanel implements vscode.Disposable {
   private seq = 0;
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Time of the earliest event not yet sent. */
+  private firstDirtyAt: number | undefined;
   private readonly subs: vscode.Disposable[] = [];
   private readonly timelines = new Map<string, { at: string; text: string }[]>();
   private selected: string | undefined;
@@ -63,6 +65,7 @@ export class DagPanel implements vscode.Disposable {
       this.timelines.set(e.taskId, list.slice(-50));
     }
     this.dirty.add(e.taskId);
+    this.firstDirtyAt ??= e.timestamp;
     this.schedule();
   }
 
@@ -74,7 +77,9 @@ export class DagPanel implements vscode.Disposable {
     this.flushTimer = undefined;
     const ids = [...this.dirty];
     this.dirty.clear();
-    this.post(deltaOf(this.run, ids, ++this.seq));
+    const eventAt = this.firstDirtyAt ?? Date.now();
+    this.firstDirtyAt = undefined;
+    this.post(deltaOf(this.run, ids, ++this.seq, eventAt));
     if (this.selected && ids.includes(this.selected)) this.sendDetails(this.selected);
   }
 

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+
+export const E2E_ROOT = path.resolve(__dirname, '..', '..', '..');
+const ARTEFACTS = path.join(E2E_ROOT, 'test-results', 'e2e');
+
+export interface Launched {
+  readonly page: Page;
+  readonly folder: string;
+  close(): Promise<void>;
+}
+
+let vsix: string | undefined;
+
+/** Packages the extension as a .vsix once per process, as `npm run package` does. */
+function packageVsix(): string {
+  if (vsix) return vsix;
+  const out = path.join(E2E_ROOT, '.vscode-test', `e2e-${process.pid}.vsix`);
+  execFileSync(process.execPath, [path.join(E2E_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '-o', out], { cwd: E2E_ROOT, stdio: 'pipe' });
+  vsix = out;
+  return out;
+}
+
+/** VS Code (code-server) with the .vsix installed like a user would, on a folder holding `files`. */
+export async function launch(name: string, files: Record<string, unknown>, settings: Record<string, unknown> = {}): Promise<Launched> {
+  const work = path.join(E2E_ROOT, '.vscode-test', 'runs', `e2e-${name}-${Date.now()}`);
+  const folder = path.join(work, 'workspace');
+  fs.mkdirSync(folder, { recursive: true });
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(folder, file), JSON.stringify(content, null, 2));
+  const { launchVSCode } = (await import(pathToFileURL(path.join(E2E_ROOT, 'scripts', 'vscode-launch.mjs')).href)) as {
+    launchVSCode: (o: object) => Promise<{ page: Page; close(): Promise<void> }>;
+  };
+  const vs = await launchVSCode({ workDir: work, folder, installVsix: packageVsix(), settings });
+  await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The extension's view container appears once its contributions are loaded.
+  await vs.page.locator('.activitybar a[aria-label^="Constellation"]').first().waitFor({ timeout: 60_000 });
+  return { page: vs.page, folder, close: () => vs.close() };
+}
+
+/**
+ * Runs a command from the palette as a user would (retrying while the workbench is still
+ * loading); `pick` answers the quick pick the command opens, if any.
+ */
+export async function palette(page: Page, command: string, pick?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${command}`);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      break;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) throw err;
+    }
+  }
+  if (pick === undefined) return;
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(pick);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** A screenshot kept as a test artefact; returns its path. */
+export async function shot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTEFACTS, { recursive: true });
+  const file = path.join(ARTEFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
