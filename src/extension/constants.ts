@@ -10,6 +10,10 @@ export const COMMANDS = {
   showLog: 'constellation.showLog',
   showTaskOutput: 'constellation.showTaskOutput',
   openDag: 'constellation.openDag',
+  addDevice: 'constellation.addDevice',
+  connectDevice: 'constellation.connectDevice',
+  disconnectDevice: 'constellation.disconnectDevice',
+  exportReport: 'constellation.exportReport',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { DeviceRegistry } from './run/device-registry';
 import type { LocalDevice } from './run/local-device';
 import type { RunService } from './run/run-service';
 import type { DagPanels } from './dag/dag-panels';
@@ -18,4 +19,5 @@ export interface ExtensionCtx {
   readonly terminals: TaskTerminals;
   readonly diagnostics: PlanDiagnostics;
   readonly dags: DagPanels;
+  readonly registry: DeviceRegistry;
 }

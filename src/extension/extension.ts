@@ -8,6 +8,8 @@ import { asLogger, createLog } from './log';
 import { LocalDevice } from './run/local-device';
 import { DagPanels } from './dag/dag-panels';
 import { PlanDiagnostics } from './diagnostics/plan-diagnostics';
+import { UserFacingError } from './commands/wrap';
+import { DeviceRegistry } from './run/device-registry';
 import { RunService } from './run/run-service';
 import { TaskTerminals } from './terminals/terminals';
 import { DevicesTree } from './views/devices-tree';
@@ -28,13 +30,23 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const log = createLog();
   const logger = asLogger(log);
   const local = new LocalDevice(extension.extensionPath, logger);
-  const runs = new RunService(local, logger, { deviceId: () => config.localDeviceId(), concurrency: () => config.localDeviceConcurrency(), journalRoot: () => config.journalRoot() });
+  const registry = new DeviceRegistry(extension.secrets, logger);
+  // A run uses the local device (unless turned off) and every added device that is connected.
+  const fleets = async () => {
+    const added = registry.connectedFleets();
+    if (!config.localDeviceEnabled()) {
+      if (added.length === 0) throw new UserFacingError('The local device is turned off (setting constellation.localDevice.enabled), and no other device is connected: add one with "Constellation: Add Device…".');
+      return added;
+    }
+    return [await local.fleet(config.localDeviceId(), config.localDeviceConcurrency()), ...added];
+  };
+  const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot() });
   const runsTree = new RunsTree(runs);
-  const devicesTree = new DevicesTree(local, runs.onDidChange);
+  const devicesTree = new DevicesTree(local, registry, runs.onDidChange);
   const terminals = new TaskTerminals(runs);
   const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
   const dags = new DagPanels(runs, extension.extensionUri, log);
-  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags };
+  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -44,7 +56,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
   });
-  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, dags, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

@@ -10,6 +10,8 @@ const ARTEFACTS = path.join(E2E_ROOT, 'test-results', 'e2e');
 export interface Launched {
   readonly page: Page;
   readonly folder: string;
+  /** code-server's user settings file. */
+  readonly userSettings: string;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function launch(name: string, files: Record<string, unknown>, setti
   await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The extension's view container appears once its contributions are loaded.
   await vs.page.locator('.activitybar a[aria-label^="Constellation"]').first().waitFor({ timeout: 60_000 });
-  return { page: vs.page, folder, close: () => vs.close() };
+  return { page: vs.page, folder, userSettings: path.join(work, 'user-data', 'User', 'settings.json'), close: () => vs.close() };
 }
 
 /**

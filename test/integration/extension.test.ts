@@ -225,13 +225,18 @@ describe('DAG panel', () => {
     const uri = writePlan('dag', { id: 'dag', name: 'DAG demo', tasks, dependencies });
     const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
     const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+    // Hold dispatch until the webview has drawn its snapshot: on a slow machine the webview can
+    // take longer to load than this run takes to finish, and a finished run sends no deltas.
+    run.orchestrator.pause();
     await vscode.commands.executeCommand(COMMANDS.openDag, a.ctx.runsTree.runNode(run));
     const panel = a.ctx.dags.get(run);
     assert.ok(panel, 'a panel is open for the run');
-    await run.orchestrator.run();
-    for (let i = 0; i < 400 && !(panel.renders.some((r) => r.kind === 'snapshot') && panel.renders.some((r) => r.kind === 'delta')); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && !panel.renders.some((r) => r.kind === 'snapshot'); i++) await new Promise((r) => setTimeout(r, 25));
     const snapshot = panel.renders.find((r) => r.kind === 'snapshot');
     assert.ok(snapshot, `the webview drew the snapshot (renders: ${JSON.stringify(panel.renders.slice(0, 3))})`);
+    run.orchestrator.resume();
+    await run.orchestrator.run();
+    for (let i = 0; i < 400 && !panel.renders.some((r) => r.kind === 'delta'); i++) await new Promise((r) => setTimeout(r, 25));
     const deltas = panel.renders.filter((r) => r.kind === 'delta');
     assert.ok(deltas.length > 0, 'and repainted from deltas');
     assert.ok(deltas.every((d) => d.lagMs !== undefined && d.lagMs >= 0), 'each delta repaint reports its delay');

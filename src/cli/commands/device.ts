@@ -69,6 +69,8 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
     }
   });
   await agent.close();
+  // A watched stdin keeps the process alive after a signal: let go of it.
+  if (args.flags.has('exit-with-parent')) process.stdin.destroy();
   return EXIT.ok;
 }
 

@@ -113,8 +113,11 @@ export class DeviceAgent {
     for (const run of this.runs.all()) if (!run.result) run.execution?.cancel('the device is shutting down');
     this.runs.clear();
     for (const ws of this.wss.clients) ws.close(1001, 'device shutting down');
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // `server.close` waits for every connection to end: a peer that never answers the close
+    // frame (or keeps reconnecting) would hold it forever, so the sockets go first.
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
+    await closed;
   }
 
   private accept(ws: WebSocket): void {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isTerminal, type TaskStatus } from '../../core/model/types';
-import { config } from '../config';
+import { toJsonReport } from '../../cli/render/json-report';
 import { COMMANDS, VIEWS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
@@ -19,7 +19,6 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
   },
   [COMMANDS.runPlan]: (ctx) => async (arg?: unknown) => {
     if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
-    if (!config.localDeviceEnabled()) throw new UserFacingError('The local device is turned off (setting constellation.localDevice.enabled), and no other device is configured.');
     const uri = arg instanceof vscode.Uri ? arg : await pickPlan();
     if (!uri) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -46,6 +45,28 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (t && !t.run.orchestrator.cancelTask(t.taskId, 'cancelled from VS Code')) throw new UserFacingError(`Task '${t.taskId}' has already finished.`);
   },
   [COMMANDS.showLog]: (ctx) => () => ctx.log.show(true),
+  [COMMANDS.addDevice]: (ctx) => () => addDevice(ctx),
+  [COMMANDS.connectDevice]: (ctx) => async (node?: unknown) => {
+    const id = deviceIdOf(node) ?? (await pickDevice(ctx.registry.configured().map((d) => d.id).filter((id) => !ctx.registry.sessions().some((s) => s.id === id)), 'Connect which device?'));
+    if (!id) return;
+    const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.connect(id));
+    void vscode.window.showInformationMessage(`Device '${id}' connected (${s.profile?.os ?? '?'}, ${s.profile?.concurrency ?? 1} slot(s)).`);
+  },
+  [COMMANDS.disconnectDevice]: (ctx) => async (node?: unknown) => {
+    const id = deviceIdOf(node) ?? (await pickDevice(ctx.registry.sessions().map((s) => s.id), 'Disconnect which device?'));
+    if (id && !ctx.registry.disconnect(id)) throw new UserFacingError(`Device '${id}' is not connected${id === ctx.local.current?.sessions[0]?.id ? ' (the local device stays while VS Code runs)' : ''}.`);
+  },
+  [COMMANDS.exportReport]: (ctx) => async (node?: unknown) => {
+    const run = isRunsNode(node) ? node.run : ctx.runs.current;
+    if (!run) throw new UserFacingError('No constellation has run in this window yet.');
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${run.constellation.id}-${run.id}.report.json`), filters: { 'JSON report': ['json'] }, title: 'Export the run report' });
+    if (!target) return undefined;
+    const report = toJsonReport(run.orchestrator.report(), undefined);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+    void vscode.window.showInformationMessage(`Report of '${run.name}' written to ${vscode.workspace.asRelativePath(target)}.`);
+    return target.fsPath;
+  },
   [COMMANDS.openDag]: (ctx) => (node?: unknown) => {
     const run = isRunsNode(node) ? node.run : ctx.runs.current;
     if (!run) throw new UserFacingError('No constellation has run in this window yet: run a plan to see its DAG.');
@@ -56,6 +77,42 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (t) ctx.terminals.show(t.run, t.taskId);
   },
 };
+
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
+
+async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
+  const taken = new Set([...ctx.registry.configured().map((d) => d.id), ...(ctx.local.current?.sessions.map((s) => s.id) ?? [])]);
+  const id = await vscode.window.showInputBox({
+    title: 'Add Device (1/3): id', prompt: 'The id plans pin tasks to, e.g. build-box', ignoreFocusOut: true,
+    validateInput: (v) => (!ID.test(v) ? "letters, digits, '_', '.', ':' or '-'" : taken.has(v) ? `'${v}' is already a device` : undefined),
+  });
+  if (!id) return undefined;
+  const url = await vscode.window.showInputBox({
+    title: 'Add Device (2/3): URL', prompt: 'Where its agent listens (`constellation device` prints it)', placeHolder: 'ws://127.0.0.1:7801', ignoreFocusOut: true,
+    validateInput: (v) => (/^wss?:\/\/[^\s/]+/.test(v) ? undefined : 'a ws:// or wss:// URL'),
+  });
+  if (!url) return undefined;
+  const token = await vscode.window.showInputBox({
+    title: 'Add Device (3/3): token', prompt: 'Its token; kept in VS Code SecretStorage, never in settings', password: true, ignoreFocusOut: true,
+    validateInput: (v) => (v.length >= 16 ? undefined : 'at least 16 characters'),
+  });
+  if (!token) return undefined;
+  const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.add({ id, url }, token));
+  void vscode.window.showInformationMessage(`Device '${id}' added and connected (${s.profile?.os ?? '?'}, ${s.profile?.concurrency ?? 1} slot(s)).`);
+  return id;
+}
+
+function deviceIdOf(node: unknown): string | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const n = node as { kind?: unknown; device?: { id?: unknown }; id?: unknown };
+  if (n.kind === 'offline' && typeof n.device?.id === 'string') return n.device.id;
+  return typeof n.id === 'string' ? n.id : undefined;
+}
+
+async function pickDevice(ids: string[], title: string): Promise<string | undefined> {
+  if (ids.length === 0) throw new UserFacingError('No device to choose from: add one with "Constellation: Add Device…".');
+  return vscode.window.showQuickPick(ids, { title });
+}
 
 async function pickPlan(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;

@@ -6,7 +6,7 @@ import type { Constellation } from '../../core/model/constellation';
 import { Orchestrator } from '../../core/orchestrator/orchestrator';
 import { Journal } from '../../core/persistence/journal';
 import type { RunReport } from '../../core/orchestrator/run-report';
-import type { LocalDevice } from './local-device';
+import type { DeviceFleet } from '../../devices/fleet';
 import { OutputBuffer } from './output-buffer';
 
 /** One run the extension started: its plan, its orchestrator, and how it ended. */
@@ -42,9 +42,9 @@ export class RunService implements vscode.Disposable {
   private readonly pendingRefresh = new Map<RunHandle, NodeJS.Timeout>();
 
   constructor(
-    private readonly localDevice: LocalDevice,
+    private readonly fleets: () => Promise<DeviceFleet[]>,
     private readonly logger: Logger,
-    private readonly settings: { deviceId(): string; concurrency(): number; journalRoot(): string | undefined },
+    private readonly settings: { journalRoot(): string | undefined },
   ) {}
 
   get runs(): readonly RunHandle[] {
@@ -59,9 +59,10 @@ export class RunService implements vscode.Disposable {
   /** Loads a plan (any problem is thrown with its location) and runs it on the local device. */
   async start(planUri: vscode.Uri, text: string): Promise<RunHandle> {
     const constellation = parsePlanText(text, { source: vscode.workspace.asRelativePath(planUri) });
-    const fleet = await this.localDevice.fleet(this.settings.deviceId(), this.settings.concurrency());
-    const orchestrator = new Orchestrator(constellation, { devices: fleet.specs(), logger: this.logger });
-    const detach = fleet.attach(orchestrator);
+    const fleets = await this.fleets();
+    const orchestrator = new Orchestrator(constellation, { devices: fleets.flatMap((f) => f.specs()), logger: this.logger });
+    const detachAll = fleets.map((f) => f.attach(orchestrator));
+    const detach = () => detachAll.forEach((d) => d());
     const journalRoot = this.settings.journalRoot();
     let journal: Journal | undefined;
     if (journalRoot !== undefined) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DeviceSession } from '../../devices/session/device-session';
+import type { ConfiguredDevice, DeviceRegistry } from '../run/device-registry';
 import type { LocalDevice } from '../run/local-device';
 
 const STATE_ICON: Record<DeviceSession['state'], [string, string]> = {
@@ -10,20 +11,28 @@ const STATE_ICON: Record<DeviceSession['state'], [string, string]> = {
   disconnected: ['vm-outline', 'disabledForeground'],
 };
 
+/** A row of the Devices view: a live session, or an added device that is not connected. */
+export type DeviceNode = DeviceSession | { readonly kind: 'offline'; readonly device: ConfiguredDevice };
+
 /** The devices this window talks to, with their connection state, load and capabilities. */
-export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DeviceSession | undefined>();
+export class DevicesTree implements vscode.TreeDataProvider<DeviceNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DeviceNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watched = new Map<DeviceSession, () => void>();
 
-  private readonly runsSub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
 
   /** `runsChanged` fires (throttled) as runs progress: running counts change with it. */
   constructor(
     private readonly local: LocalDevice,
+    private readonly registry: DeviceRegistry,
     runsChanged: vscode.Event<unknown>,
   ) {
-    this.runsSub = runsChanged(() => this.changed.fire(undefined));
+    this.subs = [
+      runsChanged(() => this.changed.fire(undefined)),
+      registry.onDidChange(() => this.changed.fire(undefined)),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('constellation.devices') && this.changed.fire(undefined)),
+    ];
   }
 
   /** Re-reads the device list (after the local device starts, a device is added, …). */
@@ -32,19 +41,31 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vsco
   }
 
   private sessions(): DeviceSession[] {
-    return [...(this.local.current?.sessions ?? [])];
+    return [...(this.local.current?.sessions ?? []), ...this.registry.sessions()];
   }
 
-  getChildren(node?: DeviceSession): DeviceSession[] {
+  getChildren(node?: DeviceNode): DeviceNode[] {
     if (node) return [];
     const list = this.sessions();
     for (const s of list) {
       if (!this.watched.has(s)) this.watched.set(s, s.onChange(() => this.changed.fire(s)));
     }
-    return list;
+    const live = new Set(list.map((s) => s.id));
+    const offline = this.registry.configured().filter((d) => !live.has(d.id)).map((device) => ({ kind: 'offline' as const, device }));
+    return [...list, ...offline];
   }
 
-  getTreeItem(s: DeviceSession): vscode.TreeItem {
+  getTreeItem(node: DeviceNode): vscode.TreeItem {
+    if ('kind' in node) {
+      const item = new vscode.TreeItem(node.device.id, vscode.TreeItemCollapsibleState.None);
+      item.id = `device:${node.device.id}`;
+      item.description = 'not connected';
+      item.tooltip = `${node.device.id} at ${node.device.url}`;
+      item.iconPath = new vscode.ThemeIcon('vm-outline', new vscode.ThemeColor('disabledForeground'));
+      item.contextValue = 'device.offline';
+      return item;
+    }
+    const s = node;
     const item = new vscode.TreeItem(s.id, vscode.TreeItemCollapsibleState.None);
     item.id = `device:${s.id}`;
     const state = s.state === 'backoff' ? 'reconnecting' : s.state;
@@ -64,7 +85,7 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceSession>, vsco
   }
 
   dispose(): void {
-    this.runsSub.dispose();
+    for (const sub of this.subs) sub.dispose();
     for (const u of this.watched.values()) u();
     this.watched.clear();
     this.changed.dispose();
