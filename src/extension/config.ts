@@ -15,6 +15,14 @@ export const config = {
   localDeviceId(): string {
     return section().get<string>('localDevice.id', 'local');
   },
+  /** Open the DAG panel when a run starts. */
+  dagAutoOpen(): boolean {
+    return section().get<boolean>('dag.autoOpen', true);
+  },
+  /** How long a run waits for an edit batch (proposed and reviewed) before dropping it. */
+  editTimeoutMs(): number {
+    return clampInt(section().get<number>('edits.timeoutSeconds', 600), 5, 86_400) * 1000;
+  },
   /** Absolute journal root: the setting resolved against the first workspace folder; undefined when off. */
   journalRoot(): string | undefined {
     const dir = section().get<string>('journal.directory', '.constellation/runs').trim();

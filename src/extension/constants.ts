@@ -1,5 +1,6 @@
 /** Every command id the extension contributes, in one place (a test checks package.json). */
 export const COMMANDS = {
+  newPlan: 'constellation.newPlan',
   openPlan: 'constellation.openPlan',
   runPlan: 'constellation.runPlan',
   pause: 'constellation.pause',
@@ -27,5 +28,6 @@ export const VIEWS = {
 /** Context keys for `when` clauses. */
 export const CONTEXT = {
   running: 'constellation.running',
+  hasRuns: 'constellation.hasRuns',
   paused: 'constellation.paused',
 } as const;

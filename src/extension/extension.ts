@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { wrapCommand } from './commands/wrap';
-import { COMMAND_TABLE } from './commands/table';
+import { COMMAND_TABLE, runTaskAgain } from './commands/table';
 import { config } from './config';
 import { CONTEXT, VIEWS, type CommandId } from './constants';
 import type { ExtensionCtx } from './context';
@@ -43,10 +43,12 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot() });
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, registry, runs.onDidChange);
-  const terminals = new TaskTerminals(runs);
+  // eslint-disable-next-line prefer-const -- the terminals need the context they are part of
+  let ctx: ExtensionCtx;
+  const terminals = new TaskTerminals(runs, (run, taskId) => runTaskAgain(ctx, run, taskId));
   const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
   const dags = new DagPanels(runs, extension.extensionUri, log);
-  const ctx: ExtensionCtx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry };
+  ctx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -55,6 +57,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     const active = runs.runs.filter((r) => !r.orchestrator.isEnded).length;
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
+    void vscode.commands.executeCommand('setContext', CONTEXT.hasRuns, runs.runs.length > 0);
   });
   extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {

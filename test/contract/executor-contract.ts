@@ -156,7 +156,7 @@ export const SIM_DIALECT: Dialect = {
 /** `inputs.command` versions of the cases. */
 export const SHELL_DIALECT: Dialect = {
   name: 'shell',
-  success: { inputs: { command: ['sh', '-c', 'echo ok'] }, result: { exitCode: 0 } },
+  success: { inputs: { command: ['sh', '-c', 'echo ok'] }, result: { exitCode: 0, stdout: 'ok' } },
   failure: { inputs: { command: 'echo broken >&2; exit 3' }, code: 'exit_code', message: /exited with code 3/ },
   lines: (n) => ({
     inputs: { command: `i=1; while [ $i -le ${n} ]; do echo "line $i"; i=$((i+1)); done` },

@@ -36,7 +36,9 @@ describe('CLI on WebSocket devices', () => {
     const report = JSON.parse(out.stdout) as { state: string; tasks: Record<string, { status: string; device: string; result: unknown }> };
     assert.equal(report.state, 'completed');
     assert.match(report.tasks.hello!.device, /^local-[12]$/);
-    assert.deepEqual(report.tasks.hello!.result, { exitCode: 0 });
+    const hello = report.tasks.hello!.result as { exitCode: number; stdout: string };
+    assert.equal(hello.exitCode, 0);
+    assert.match(hello.stdout, /^hello from \//, 'the result carries the tail of stdout');
     assert.equal(report.tasks.sim!.result, 5);
     assert.match(out.stderr, /\[hello\] hello from /, 'shell output is streamed');
     assert.match(out.stderr, /2 local device agents over WebSocket/);

@@ -24,7 +24,7 @@ describe('end to end: the DAG panel on W3 (2,000 tasks)', () => {
   const w3 = w3Plan();
 
   before(async () => {
-    vs = await launch('dag', { 'w3.constellation.json': w3.plan }, { 'constellation.localDevice.concurrency': 16 });
+    vs = await launch('dag', { 'w3.constellation.json': w3.plan }, { 'constellation.localDevice.concurrency': 16, 'constellation.dag.autoOpen': false });
   });
   after(async () => {
     await vs?.close();

@@ -17,11 +17,19 @@ const RELEASE = {
   ],
 };
 
+const STREAM = {
+  id: 'stream', name: 'Streaming task',
+  tasks: [{
+    id: 'count',
+    inputs: { command: 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.4; done; echo "your name?"; read -r name; echo "hello $name"; for i in 6 7 8; do echo "line $i"; sleep 0.6; done' },
+  }],
+};
+
 describe('end to end: the installed extension in VS Code, driven in Chromium', () => {
   let vs: Launched;
 
   before(async () => {
-    vs = await launch('run-plan', { 'release.constellation.json': RELEASE });
+    vs = await launch('run-plan', { 'release.constellation.json': RELEASE, 'stream.constellation.json': STREAM });
   });
 
   after(async () => {
@@ -30,7 +38,7 @@ describe('end to end: the installed extension in VS Code, driven in Chromium', (
 
   it('runs a plan from the command palette; the Constellations tree shows live statuses', async (t) => {
     const { page } = vs;
-    await palette(page, 'Constellation: Run Plan');
+    await palette(page, 'Constellation: Run Plan', 'release.constellation.json');
     const rows = page.locator('.pane-body [role="treeitem"]');
     await rows.filter({ hasText: 'Release check' }).first().waitFor({ timeout: 30_000 });
     await rows.filter({ hasText: 'unit-tests' }).filter({ hasText: 'running' }).first().waitFor({ timeout: 30_000 });
@@ -44,5 +52,36 @@ describe('end to end: the installed extension in VS Code, driven in Chromium', (
     // The Devices view follows the run: the local device is connected and idle again.
     await page.locator('.pane-body [role="treeitem"]').filter({ hasText: /^\s*local\s*ready\s*$/ }).first().waitFor({ timeout: 10_000 });
     t.diagnostic(`screenshot: ${await shot(page, '2-tree-finished')}`);
+  });
+
+  it('a task terminal shows live output, takes typed input, and ends with the exit status', async (t) => {
+    const { page } = vs;
+    await palette(page, 'Constellation: Run Plan', 'stream.constellation.json');
+    await page.locator('.pane-body [role="treeitem"]').filter({ hasText: 'Streaming task' }).first().waitFor({ timeout: 30_000 });
+    await palette(page, 'Constellation: Show Task Output', 'count');
+    const terminal = page.locator('.terminal-wrapper.active .xterm-rows, .xterm .xterm-rows').last();
+    const screen = async () => (await terminal.innerText()).replace(/\u00a0/g, ' ');
+    const until = async (what: RegExp, timeoutMs = 20_000) => {
+      const end = Date.now() + timeoutMs;
+      while (!what.test(await screen())) {
+        if (Date.now() > end) assert.fail(`the terminal never showed ${what}; it shows:\n${await screen()}`);
+        await page.waitForTimeout(100);
+      }
+    };
+    await until(/line 2/);
+    t.diagnostic(`screenshot: ${await shot(page, '3-terminal-live')}`);
+    await until(/your name\?/);
+    await page.locator('.xterm-helper-textarea').last().focus(); // the terminal's input
+    await page.keyboard.type('world');
+    await page.keyboard.press('Enter');
+    await until(/hello world/);
+    // Live: what the task prints after our input arrives while we watch, not at the end.
+    assert.doesNotMatch(await screen(), /line 8/, 'output arrives as the task prints it');
+    await until(/line 7/);
+    assert.doesNotMatch(await screen(), /✔ completed/);
+    await until(/✔ completed/);
+    assert.match(await screen(), /line 8/);
+    assert.match(await screen(), /press r to run it again/);
+    t.diagnostic(`screenshot: ${await shot(page, '4-terminal-finished')}`);
   });
 });

@@ -43,6 +43,39 @@ describe('activation and commands', () => {
   });
 });
 
+describe('first use', () => {
+  it('New Sample Plan writes a valid plan (never over an existing one) that runs to completion here', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const first = await vscode.commands.executeCommand<string>(COMMANDS.newPlan);
+    const second = await vscode.commands.executeCommand<string>(COMMANDS.newPlan);
+    assert.equal(path.basename(first), 'hello.constellation.json');
+    assert.equal(path.basename(second), 'hello-2.constellation.json', 'the first file is kept');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, second, 'the new plan is open');
+    const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, vscode.Uri.file(first));
+    const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
+    const report = await run.orchestrator.run();
+    assert.equal(report.state, 'completed', JSON.stringify(report.tasks));
+    const summary = run.outputs.of('summary').chunks.map((c) => c.data).join('');
+    assert.match(summary, /files in the workspace: \d+/, 'a later task read an earlier task’s result');
+    fs.rmSync(first);
+    fs.rmSync(second);
+  });
+
+  it('the walkthrough and the welcome views link only to commands that exist, and their media ships', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const pkg = ext.packageJSON as { contributes: { walkthroughs: { steps: { description: string; media: { markdown: string } }[] }[]; viewsWelcome: { contents: string }[] } };
+    const texts = [...pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.description)), ...pkg.contributes.viewsWelcome.map((v) => v.contents)];
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const linked = texts.flatMap((t) => [...t.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]!));
+    assert.ok(linked.length >= 5);
+    for (const id of linked) assert.ok(registered.has(id), `${id} is a command`);
+    for (const step of pkg.contributes.walkthroughs.flatMap((w) => w.steps)) {
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, step.media.markdown)), `${step.media.markdown} exists`);
+    }
+  });
+});
+
 describe('running a plan on the embedded local device', () => {
   it('completes, and the Constellations tree shows each status change', async function () {
     this.timeout(60_000);
@@ -82,7 +115,7 @@ describe('running a plan on the embedded local device', () => {
       const report = await run.orchestrator.run();
       assert.equal(report.state, 'partially_failed');
       assert.equal(run.constellation.task('build').assignedDevice, 'local');
-      assert.deepEqual(run.constellation.task('build').result, { exitCode: 0 });
+      assert.deepEqual(run.constellation.task('build').result, { exitCode: 0, stdout: 'building\nbuilt' });
       assert.deepEqual(run.constellation.task('test').result, { passed: 12 });
       assert.equal(run.constellation.task('after-broken').status, 'skipped');
       await new Promise((r) => setTimeout(r, 300)); // the tree's last refresh
@@ -136,7 +169,7 @@ describe('settings', () => {
 });
 
 describe('task terminals', () => {
-  it('a task terminal shows live output, forwards typed input, and Ctrl+C cancels the task', async function () {
+  it('a task terminal shows live output, forwards typed input, Ctrl+C cancels the task, and r runs it again', async function () {
     this.timeout(60_000);
     const a = await api();
     const uri = writePlan('terminal', { id: 'terminal', name: 'Terminal', tasks: [{ id: 'echo', inputs: { command: ['sh', '-c', 'echo ready; cat'] } }] });
@@ -159,6 +192,19 @@ describe('task terminals', () => {
     assert.match(run.constellation.task('echo').error?.message ?? '', /Ctrl\+C/);
     assert.equal(report.state, 'cancelled');
     await until('the exit status', () => entry.pty.written.includes('✖ cancelled'));
+    // The run has ended: `r` runs the task again as a new run, in a terminal of its own.
+    const before = a.ctx.runs.runs.length;
+    entry.terminal.sendText('r', false);
+    await until('a new run', () => a.ctx.runs.runs.length === before + 1);
+    const again = a.ctx.runs.runs.at(-1)!;
+    assert.match(again.name, /› echo \(again\)$/);
+    const second = a.ctx.terminals.get(again, 'echo');
+    assert.ok(second, 'the new run has its own terminal');
+    await until('the new run’s output', () => second.pty.written.includes('ready'));
+    second.terminal.sendText('\x04', false); // Ctrl+D: end of input, so `cat` exits
+    const againReport = await again.orchestrator.run();
+    assert.equal(againReport.state, 'completed');
+    await until('the new run’s exit status', () => second.pty.written.includes('✔ completed'));
   });
 });
 

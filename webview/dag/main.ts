@@ -22,6 +22,10 @@ let nodes = new Map<string, DagNode>();
 let edges: DagEdge[] = [];
 let seq = -1;
 let view: View = { scale: 1, x: 20, y: 20 };
+/** Keep the whole graph in view (on resize, on a new snapshot) until the user pans or zooms. */
+let autoFit = true;
+/** Where the minimap last drew the graph, for clicks on it. */
+let miniView = { scale: 1, x: 0, y: 0 };
 let selected: string | undefined;
 let pending: { kind: 'snapshot' | 'delta'; seq: number; started: number; sentAt?: number } | undefined;
 let frame = 0;
@@ -42,9 +46,8 @@ function resize(): void {
   canvas.height = stage.clientHeight * dpr;
   canvas.style.width = `${stage.clientWidth}px`;
   canvas.style.height = `${stage.clientHeight}px`;
-  mini.width = 200;
-  mini.height = 120;
-  redraw();
+  if (autoFit) fit();
+  else redraw();
 }
 
 /** One repaint per animation frame, whatever the number of deltas in between. */
@@ -53,7 +56,7 @@ function redraw(): void {
   frame = requestAnimationFrame(() => {
     frame = 0;
     draw(ctx, nodes, edges, view, selected);
-    drawMinimap(miniCtx, nodes, view, { w: stage.clientWidth, h: stage.clientHeight });
+    drawMini();
     // Where things are, for anyone automating the panel (the end-to-end tests read it).
     stage.dataset.view = `${view.scale},${view.x},${view.y}`;
     if (pending) {
@@ -71,6 +74,34 @@ function redraw(): void {
       }
     }
   });
+}
+
+/**
+ * The overview, sized to the panel (at most a quarter of it) and shown only when part of the
+ * graph is out of view: with everything visible there is nothing to navigate to.
+ */
+function drawMini(): void {
+  const b = bounds([...nodes.values()]);
+  const sw = stage.clientWidth;
+  const sh = stage.clientHeight;
+  const left = -view.x / view.scale;
+  const top = -view.y / view.scale;
+  const allVisible = left <= 0 && top <= 0 && left + sw / view.scale >= b.w && top + sh / view.scale >= b.h;
+  mini.hidden = allVisible || nodes.size === 0 || sw < 240 || sh < 160;
+  if (mini.hidden) return;
+  const scale = Math.min((sw * 0.25) / Math.max(b.w, 1), (sh * 0.25) / Math.max(b.h, 1), 200 / Math.max(b.w, 1), 120 / Math.max(b.h, 1));
+  const w = Math.max(40, Math.ceil(b.w * scale));
+  const h = Math.max(24, Math.ceil(b.h * scale));
+  if (mini.width !== w || mini.height !== h) {
+    mini.width = w;
+    mini.height = h;
+  }
+  miniView = drawMinimap(miniCtx, nodes, view, { w: sw, h: sh }, scale);
+}
+
+function fitClicked(): void {
+  autoFit = true;
+  fit();
 }
 
 function fit(): void {
@@ -101,7 +132,8 @@ function onMessage(m: HostMessage): void {
       setState(m.state);
       vscode.setState({ runId: m.runId });
       pending = { kind: 'snapshot', seq: m.seq, started };
-      fit();
+      if (autoFit) fit();
+      else redraw();
       return;
     }
     case 'delta': {
@@ -198,6 +230,7 @@ window.addEventListener('mousemove', (e) => {
   drag.x = e.clientX;
   drag.y = e.clientY;
   view = { ...view, x: view.x + dx, y: view.y + dy };
+  autoFit = false;
   redraw();
 });
 window.addEventListener('mouseup', (e) => {
@@ -213,20 +246,20 @@ window.addEventListener('mouseup', (e) => {
 canvas.addEventListener('wheel', (e) => {
   e.preventDefault();
   const r = canvas.getBoundingClientRect();
+  autoFit = false;
   zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
 }, { passive: false });
 mini.addEventListener('click', (e) => {
-  const b = bounds([...nodes.values()]);
-  const s = Math.min(mini.width / Math.max(b.w, 1), mini.height / Math.max(b.h, 1));
-  const wx = e.offsetX / s;
-  const wy = e.offsetY / s;
+  const wx = (e.offsetX - miniView.x) / miniView.scale;
+  const wy = (e.offsetY - miniView.y) / miniView.scale;
+  autoFit = false;
   view = { ...view, x: stage.clientWidth / 2 - wx * view.scale, y: stage.clientHeight / 2 - wy * view.scale };
   redraw();
 });
 
 const legend = document.createElement('span');
 legend.className = 'legend';
-toolbar.append(title, state, legend, button('Fit', fit, 'secondary', 'Fit the whole graph'), button('+', () => zoom(1.25), 'icon', 'Zoom in'), button('−', () => zoom(0.8), 'icon', 'Zoom out'));
+toolbar.append(title, state, legend, button('Fit', fitClicked, 'secondary', 'Fit the whole graph'), button('+', () => ((autoFit = false), zoom(1.25)), 'icon', 'Zoom in'), button('−', () => ((autoFit = false), zoom(0.8)), 'icon', 'Zoom out'));
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => onMessage(e.data));
 new ResizeObserver(resize).observe(stage);
 post({ type: 'ready' });

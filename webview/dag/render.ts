@@ -114,22 +114,23 @@ export function draw(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, D
   }
 }
 
-/** The overview: every node as a dot, and the viewport as a rectangle. */
-export function drawMinimap(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, DagNode>, view: View, stage: { w: number; h: number }): { scale: number } {
+/** The overview at `scale`, centred in its canvas: every node, and the viewport as a rectangle. */
+export function drawMinimap(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, DagNode>, view: View, stage: { w: number; h: number }, scale: number): { scale: number; x: number; y: number } {
   const c = palette();
   const { width, height } = ctx.canvas;
   const b = bounds([...nodes.values()]);
-  const scale = Math.min(width / Math.max(b.w, 1), height / Math.max(b.h, 1));
+  const ox = (width - b.w * scale) / 2;
+  const oy = (height - b.h * scale) / 2;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, width, height);
   for (const n of nodes.values()) {
     ctx.fillStyle = c[n.status];
-    ctx.fillRect(nodeX(n) * scale, nodeY(n) * scale, Math.max(1, NODE_W * scale), Math.max(1, NODE_H * scale));
+    ctx.fillRect(ox + nodeX(n) * scale, oy + nodeY(n) * scale, Math.max(1, NODE_W * scale), Math.max(1, NODE_H * scale));
   }
   ctx.strokeStyle = c.focus;
   ctx.lineWidth = 1;
-  ctx.strokeRect((-view.x / view.scale) * scale, (-view.y / view.scale) * scale, (stage.w / view.scale) * scale, (stage.h / view.scale) * scale);
-  return { scale };
+  ctx.strokeRect(ox + (-view.x / view.scale) * scale, oy + (-view.y / view.scale) * scale, (stage.w / view.scale) * scale, (stage.h / view.scale) * scale);
+  return { scale, x: ox, y: oy };
 }
 
 /** The node under a screen point. */

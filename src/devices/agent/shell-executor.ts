@@ -22,7 +22,8 @@ export function readCommand(inputs: unknown): { argv: string[]; shell: boolean }
 /**
  * Runs `inputs.command` in a working directory: a string through `/bin/sh -c`, an array as
  * argv. Output is streamed as it comes, stdin is forwarded, cancel stops the whole process
- * group (SIGTERM, then SIGKILL), and the exit code is the result (non-zero fails the task).
+ * group (SIGTERM, then SIGKILL). The result is the exit code and the tail of stdout; a non-zero
+ * exit fails the task with the last line of stderr in the message.
  */
 export class ShellExecutor implements Executor {
   constructor(private readonly workdir: string) {}
@@ -40,16 +41,25 @@ export class ShellExecutor implements Executor {
     }
     let cancelReason: string | undefined;
     let killer: NodeJS.Timeout | undefined;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => sink.output('stdout', d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => sink.output('stderr', d));
+    // The tail of each stream is kept for the result (stdout) and the error (stderr).
+    let stdoutTail = '';
+    let stderrTail = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      stdoutTail = keepTail(stdoutTail + d);
+      sink.output('stdout', d);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      stderrTail = keepTail(stderrTail + d);
+      sink.output('stderr', d);
+    });
     child.stdin?.on('error', () => undefined); // a process that exits before reading its input is not an error
     const done = new Promise<ExecutionOutcome>((resolve) => {
       child.once('error', (err) => resolve({ status: 'failed', error: { code: 'spawn_failed', message: `${cmd.argv[0]!}: ${err.message}` } }));
       child.once('close', (code, signal) => {
         if (killer) clearTimeout(killer);
         if (cancelReason !== undefined) resolve({ status: 'cancelled', reason: cancelReason });
-        else if (code === 0) resolve({ status: 'completed', result: { exitCode: 0 } });
-        else if (code !== null) resolve({ status: 'failed', error: { code: 'exit_code', message: `exited with code ${code}` } });
+        else if (code === 0) resolve({ status: 'completed', result: { exitCode: 0, stdout: stdoutTail.trimEnd() } });
+        else if (code !== null) resolve({ status: 'failed', error: { code: 'exit_code', message: `exited with code ${code}${lastLine(stderrTail)}` } });
         else resolve({ status: 'failed', error: { code: 'signal', message: `killed by ${signal ?? 'a signal'}` } });
       });
     });
@@ -81,4 +91,17 @@ export class ShellExecutor implements Executor {
 
 function settled(outcome: ExecutionOutcome): Execution {
   return { done: Promise.resolve(outcome), cancel: () => undefined };
+}
+
+/** Characters of each stream kept for the result and the error message. */
+const TAIL_CHARS = 4096;
+
+function keepTail(s: string): string {
+  return s.length > TAIL_CHARS ? s.slice(s.length - TAIL_CHARS) : s;
+}
+
+/** `: <last non-empty line of stderr>`, or nothing. */
+function lastLine(stderr: string): string {
+  const line = stderr.trimEnd().split('\n').pop()?.trim() ?? '';
+  return line === '' ? '' : `: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
 }

@@ -5,6 +5,8 @@ import { COMMANDS, VIEWS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
 import type { RunsNode } from '../views/runs-tree';
+import { config } from '../config';
+import { samplePlan } from './sample-plan';
 import { UserFacingError } from './wrap';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -13,6 +15,7 @@ const PLAN_GLOB = '**/*.constellation.json';
 
 /** Every command, as a factory of its handler; keyed by the ids of `constants.ts`. */
 export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Handler>> = {
+  [COMMANDS.newPlan]: () => () => newSamplePlan(),
   [COMMANDS.openPlan]: () => async () => {
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Constellation plans': ['json'] }, title: 'Open a constellation plan' });
     if (picked?.[0]) await vscode.window.showTextDocument(picked[0]);
@@ -23,9 +26,13 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (!uri) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Constellation: starting the local device' }, () => ctx.runs.start(uri, text));
+    const starting = config.localDeviceEnabled() && !ctx.local.current;
+    const run = starting
+      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Constellation: starting the local device…' }, () => ctx.runs.start(uri, text))
+      : await ctx.runs.start(uri, text);
     ctx.devicesTree.refresh();
     void vscode.commands.executeCommand(`${VIEWS.runs}.focus`);
+    if (config.dagAutoOpen()) ctx.dags.open(run, true);
     void run.orchestrator.run().then((report) => {
       const n = run.constellation.statusCounts();
       const msg = `Constellation '${run.name}' ${report.state.replace('_', ' ')}: ${n.completed} completed, ${n.failed} failed, ${n.skipped} skipped.`;
@@ -37,8 +44,11 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
   [COMMANDS.resume]: (ctx) => (node?: unknown) => activeRun(ctx, node).orchestrator.resume(),
   [COMMANDS.cancel]: (ctx) => (node?: unknown) => activeRun(ctx, node).orchestrator.cancel('cancelled from VS Code'),
   [COMMANDS.retryTask]: (ctx) => async (node?: unknown) => {
-    const t = await taskOf(ctx, node, (s) => s === 'failed' || s === 'cancelled' || s === 'skipped', 'failed, cancelled or skipped');
-    if (t && !t.run.orchestrator.retryTask(t.taskId)) throw new UserFacingError(`Task '${t.taskId}' cannot be retried now.`);
+    const t = await taskOf(ctx, node, isTerminal, 'finished', true);
+    if (!t) return undefined;
+    const again = await runTaskAgain(ctx, t.run, t.taskId);
+    if (again !== t.run) ctx.terminals.show(again, t.taskId, true);
+    return again.id;
   },
   [COMMANDS.cancelTask]: (ctx) => async (node?: unknown) => {
     const t = await taskOf(ctx, node, (s) => !isTerminal(s), 'unfinished');
@@ -78,6 +88,28 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
   },
 };
 
+/** Writes the sample plan beside the workspace's files (never over one) and opens it. */
+async function newSamplePlan(): Promise<string> {
+  const text = `${JSON.stringify(samplePlan(config.localDeviceId()), null, 2)}\n`;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) {
+    const doc = await vscode.workspace.openTextDocument({ language: 'json', content: text });
+    await vscode.window.showTextDocument(doc);
+    return doc.uri.toString();
+  }
+  for (let i = 1; ; i++) {
+    const uri = vscode.Uri.joinPath(folder, i === 1 ? 'hello.constellation.json' : `hello-${i}.constellation.json`);
+    try {
+      await vscode.workspace.fs.stat(uri);
+      continue; // taken: never overwrite a user's file
+    } catch {
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      await vscode.window.showTextDocument(uri);
+      return uri.fsPath;
+    }
+  }
+}
+
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
 
 async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
@@ -100,6 +132,23 @@ async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
   const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.add({ id, url }, token));
   void vscode.window.showInformationMessage(`Device '${id}' added and connected (${s.profile?.os ?? '?'}, ${s.profile?.concurrency ?? 1} slot(s)).`);
   return id;
+}
+
+/**
+ * A failed, cancelled or skipped task of a live run is retried in place (its dependants then
+ * run as usual); any other finished task runs again as a new run of its own. Returns the run.
+ */
+export async function runTaskAgain(ctx: ExtensionCtx, run: RunHandle, taskId: string): Promise<RunHandle> {
+  const status = run.constellation.task(taskId).status;
+  if (!isTerminal(status)) throw new UserFacingError(`Task '${taskId}' has not finished yet.`);
+  if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
+  if (!run.orchestrator.isEnded && status !== 'completed') {
+    if (!run.orchestrator.retryTask(taskId)) throw new UserFacingError(`Task '${taskId}' cannot be retried now.`);
+    return run;
+  }
+  const again = await ctx.runs.rerunTask(run, taskId);
+  ctx.devicesTree.refresh();
+  return again;
 }
 
 function deviceIdOf(node: unknown): string | undefined {

@@ -25,14 +25,18 @@ export class DagPanels implements vscode.Disposable {
     });
   }
 
-  /** Shows the DAG of a run, creating its panel if needed. */
-  open(run: RunHandle): DagPanel {
+  /**
+   * Shows the DAG of a run, creating its panel if needed; `beside` opens it next to the editor
+   * without taking focus (a run that just started).
+   */
+  open(run: RunHandle, beside = false): DagPanel {
     const existing = this.panels.get(run);
     if (existing) {
-      existing.panel.reveal();
+      existing.panel.reveal(undefined, beside);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(DAG_VIEW_TYPE, `DAG: ${run.name}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')] });
+    const column = beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(DAG_VIEW_TYPE, `DAG: ${run.name}`, column, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')] });
     return this.attach(panel, run);
   }
 

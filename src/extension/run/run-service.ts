@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/clock';
 import type { RunEvent } from '../../core/events/event-map';
-import { parsePlanText } from '../../core/io/plan-file';
+import { parsePlanText, planFromJson, toPlanFile } from '../../core/io/plan-file';
+import { resolveReferences } from '../../core/references';
 import type { Constellation } from '../../core/model/constellation';
 import { Orchestrator } from '../../core/orchestrator/orchestrator';
 import { Journal } from '../../core/persistence/journal';
@@ -56,9 +57,29 @@ export class RunService implements vscode.Disposable {
     return [...this.runsList].reverse().find((r) => !r.orchestrator.isEnded) ?? this.runsList.at(-1);
   }
 
-  /** Loads a plan (any problem is thrown with its location) and runs it on the local device. */
+  /** Loads a plan (any problem is thrown with its location) and runs it on the devices. */
   async start(planUri: vscode.Uri, text: string): Promise<RunHandle> {
-    const constellation = parsePlanText(text, { source: vscode.workspace.asRelativePath(planUri) });
+    return this.startConstellation(planUri, parsePlanText(text, { source: vscode.workspace.asRelativePath(planUri) }));
+  }
+
+  /**
+   * Runs one task of an earlier run again, as a new run of its own: its definition as in that
+   * run, with `${tasks…}` references resolved from that run's results. For a task of a live
+   * run that failed, use the orchestrator's retry instead, which keeps it in its graph.
+   */
+  async rerunTask(from: RunHandle, taskId: string): Promise<RunHandle> {
+    const plan = toPlanFile(from.constellation);
+    const def = plan.tasks.find((t) => t.id === taskId);
+    if (!def) throw new Error(`run ${from.id} has no task '${taskId}'`);
+    const resolved = resolveReferences(def, { getTask: (id) => from.constellation.tryTask(id) });
+    const constellation = planFromJson(
+      { id: plan.id, name: `${from.name} › ${taskId} (again)`, tasks: [resolved], dependencies: [] },
+      { source: `${from.name} › ${taskId}` },
+    );
+    return this.startConstellation(from.planUri, constellation);
+  }
+
+  private async startConstellation(planUri: vscode.Uri, constellation: Constellation): Promise<RunHandle> {
     const fleets = await this.fleets();
     const orchestrator = new Orchestrator(constellation, { devices: fleets.flatMap((f) => f.specs()), logger: this.logger });
     const detachAll = fleets.map((f) => f.attach(orchestrator));

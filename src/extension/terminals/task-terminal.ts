@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../core/events/event-map';
+import { isTerminal } from '../../core/model/types';
 import type { RunHandle } from '../run/run-service';
 import { formatDuration } from '../views/status-look';
 
@@ -13,8 +14,9 @@ const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
 /**
  * The terminal of one task of one run: its output so far and live, typed input forwarded to
- * its standard input, Ctrl+C cancels it, the exit status at the end, and `r` runs a failed or
- * cancelled task again. Each instance owns its emitters.
+ * its standard input, Ctrl+C cancels it, the exit status at the end, and `r` runs the
+ * finished task again (in place if its run can retry it, else as a new run). Each instance owns
+ * its emitters.
  */
 export class TaskTerminal implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
@@ -25,11 +27,14 @@ export class TaskTerminal implements vscode.Pseudoterminal {
   written = '';
   private sub: vscode.Disposable | undefined;
   private line = '';
+  private rerunning = false;
 
   constructor(
     private readonly run: RunHandle,
     readonly taskId: string,
     private readonly events: vscode.Event<{ run: RunHandle; event: RunEvent }>,
+    /** Runs the finished task again (in place or as a new run); a rejection is shown here. */
+    private readonly again: (run: RunHandle, taskId: string) => Promise<unknown>,
   ) {}
 
   open(): void {
@@ -74,14 +79,23 @@ export class TaskTerminal implements vscode.Pseudoterminal {
     if (t.status === 'completed') this.write(green(`✔ completed${took}\r\n`));
     else if (t.status === 'skipped') this.write(dim(`↷ skipped: ${t.error?.message ?? ''}\r\n`));
     else this.write(red(`✖ ${t.status}${took}: ${t.error?.message ?? ''}${t.error ? ` [${t.error.code}]` : ''}\r\n`));
-    if (t.status !== 'completed' && !this.run.orchestrator.isEnded) this.write(dim('press r to run it again\r\n'));
+    this.write(dim('press r to run it again\r\n'));
   }
 
   handleInput(data: string): void {
     const t = this.run.constellation.tryTask(this.taskId);
     if (!t) return;
     if (t.status !== 'running') {
-      if (data.toLowerCase() === 'r' && this.run.orchestrator.retryTask(this.taskId)) this.write(dim('↻ running it again\r\n'));
+      if (data.toLowerCase() !== 'r' || !isTerminal(t.status) || this.rerunning) return;
+      this.rerunning = true;
+      this.write(dim('↻ running it again\r\n'));
+      this.again(this.run, this.taskId).then(
+        () => (this.rerunning = false),
+        (err: unknown) => {
+          this.rerunning = false;
+          this.write(red(`✖ ${err instanceof Error ? err.message : String(err)}\r\n`));
+        },
+      );
       return;
     }
     if (data === '\x03') {

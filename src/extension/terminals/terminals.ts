@@ -7,7 +7,11 @@ export class TaskTerminals implements vscode.Disposable {
   private readonly open = new Map<string, { terminal: vscode.Terminal; pty: TaskTerminal }>();
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly runs: RunService) {
+  constructor(
+    private readonly runs: RunService,
+    /** Runs a finished task again; resolves with the run it runs in (the same or a new one). */
+    private readonly again: (run: RunHandle, taskId: string) => Promise<RunHandle>,
+  ) {
     this.sub = vscode.window.onDidCloseTerminal((t) => {
       for (const [k, v] of this.open) {
         if (v.terminal === t) {
@@ -23,7 +27,10 @@ export class TaskTerminals implements vscode.Disposable {
     const key = `${run.id}/${taskId}`;
     let entry = this.open.get(key);
     if (!entry) {
-      const pty = new TaskTerminal(run, taskId, this.runs.onEvent);
+      const pty = new TaskTerminal(run, taskId, this.runs.onEvent, async (r, id) => {
+        const next = await this.again(r, id);
+        if (next !== r) this.show(next, id);
+      });
       const terminal = vscode.window.createTerminal({ name: `Constellation: ${taskId}`, pty, iconPath: new vscode.ThemeIcon('type-hierarchy') });
       entry = { terminal, pty };
       this.open.set(key, entry);

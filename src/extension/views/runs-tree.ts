@@ -77,7 +77,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (t.error) md.appendMarkdown(`\n\n**${t.error.code}**: ${t.error.message}`);
     item.tooltip = md;
     item.command = { command: 'constellation.showTaskOutput', title: 'Show Task Output', arguments: [{ runId: run.id, taskId }] };
-    item.contextValue = isTerminal(t.status) ? (t.status === 'completed' ? 'task.completed' : 'task.retryable') : 'task.cancellable';
+    item.contextValue = isTerminal(t.status) ? 'task.retryable' : 'task.cancellable';
     return item;
   }
 
