@@ -10,6 +10,7 @@ import type { Problem } from '../model/errors';
  * - `bad_reference`: a `${tasks.…}` reference that is malformed or not to an ancestor (I4)
  * - `bad_condition`: a `when` predicate that does not compile
  * - `batch_too_large`: more operations than one batch may hold
+ * - `unreadable_answer`: the edit source's answer was not JSON or not of the expected shape
  */
 export type ViolationCode =
   | 'invalid_operation'
@@ -22,7 +23,8 @@ export type ViolationCode =
   | 'cycle'
   | 'bad_reference'
   | 'bad_condition'
-  | 'batch_too_large';
+  | 'batch_too_large'
+  | 'unreadable_answer';
 
 /** One reason an edit batch was rejected, tied to the offending operation. */
 export interface Violation extends Problem {

@@ -1,7 +1,7 @@
 import { Mutex } from 'async-mutex';
 import type { Clock } from '../clock';
 import type { EditResult } from '../editing/editor';
-import type { Violation } from '../editing/violations';
+import { violation, type Violation } from '../editing/violations';
 import type { EventBus } from '../events/event-bus';
 import type { Constellation } from '../model/constellation';
 import type { Dependency } from '../model/types';
@@ -193,6 +193,13 @@ export class EditRounds {
           return;
         }
         if (!answer) return;
+        if (answer.unreadable !== undefined) {
+          const willRepair = attempt < options.repairRounds;
+          const violations = [violation('unreadable_answer', -1, answer.unreadable)];
+          host.events.emit('edit_rejected', { round, code: 'invalid', message: `unreadable answer: ${answer.unreadable}`, violations, willRepair });
+          rejected = { operations: [], violations };
+          continue;
+        }
         const status = answer.status ?? 'continue';
         host.events.emit('edit_proposed', { round, triggeredBy: triggers, operations: answer.operations as never, status, attempt });
         if (status === 'fail') {

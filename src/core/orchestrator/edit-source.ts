@@ -33,6 +33,12 @@ export interface EditProposal {
   readonly status?: 'continue' | 'finish' | 'fail' | undefined;
   readonly operations: readonly unknown[];
   readonly reason?: string | undefined;
+  /**
+   * Set when the source's answer could not be read at all (not JSON, wrong shape): what is
+   * wrong, exactly. The round sends it back for repair like a rejected batch, within the same
+   * budget, and `operations` is ignored.
+   */
+  readonly unreadable?: string | undefined;
 }
 
 /**

@@ -1,0 +1,93 @@
+/**
+ * The agent's only window on a language model. The extension backs it with `vscode.lm`;
+ * tests back it with a scripted model. Nothing in `src/agent` knows which.
+ */
+
+/** One message of a conversation. */
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** Tokens one call consumed, as the model reports them (or estimates them). */
+export interface ChatUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** The model's complete answer to one call. */
+export interface ChatReply {
+  readonly text: string;
+  readonly usage: ChatUsage;
+}
+
+/** A language model the agent can talk to. */
+export interface ChatModel {
+  /** Shown to users, e.g. `copilot/gpt-4o`. */
+  readonly name: string;
+  /** The model's context window, when known; prompts are kept well below it. */
+  readonly maxInputTokens?: number;
+  /**
+   * Sends the conversation; streams text through `onText` as it arrives; rejects with an
+   * AbortError-like error when `signal` aborts.
+   */
+  send(messages: readonly ChatMessage[], signal: AbortSignal, onText?: (chunk: string) => void): Promise<ChatReply>;
+}
+
+/** One call to the model and its answer, for journals, logs and tests. */
+export interface ChatExchange {
+  /** `create` (planning) or `edit` (a round of the run). */
+  readonly mode: 'create' | 'edit';
+  /** The edit round the call belongs to (`edit` only). */
+  readonly round?: number | undefined;
+  /** 0 for the first answer, then one more per repair. */
+  readonly attempt: number;
+  readonly messages: readonly ChatMessage[];
+  readonly reply: ChatReply;
+}
+
+/** Receives every exchange. It runs inside the agent's call: it must not throw. */
+export type ExchangeListener = (exchange: ChatExchange) => void;
+
+/** Calls and tokens of one run (or one planning session), added up. */
+export class AgentStats {
+  calls = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+
+  /** Counts one completed call. */
+  record(usage: ChatUsage): void {
+    this.calls++;
+    this.inputTokens += usage.inputTokens;
+    this.outputTokens += usage.outputTokens;
+  }
+
+  /** A plain copy, for reports. */
+  snapshot(): { calls: number; inputTokens: number; outputTokens: number } {
+    return { calls: this.calls, inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+  }
+}
+
+/**
+ * Sends `messages`, counts the call in `stats` and tells `onExchange`. Errors of the model
+ * (including an abort) propagate untouched.
+ */
+export async function exchange(
+  model: ChatModel,
+  messages: readonly ChatMessage[],
+  context: {
+    readonly signal: AbortSignal;
+    readonly stats: AgentStats;
+    readonly describe: Omit<ChatExchange, 'messages' | 'reply'>;
+    readonly onExchange?: ExchangeListener | undefined;
+    readonly onText?: ((chunk: string) => void) | undefined;
+  },
+): Promise<ChatReply> {
+  context.signal.throwIfAborted();
+  // The caller keeps appending to its conversation: hand out a copy that stays as sent.
+  const sent = [...messages];
+  const reply = await model.send(sent, context.signal, context.onText);
+  context.stats.record(reply.usage);
+  context.onExchange?.({ ...context.describe, messages: sent, reply });
+  return reply;
+}
