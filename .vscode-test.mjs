@@ -9,8 +9,11 @@ const workspace = `${import.meta.dirname}/.vscode-test/workspace`;
 mkdirSync(workspace, { recursive: true });
 
 export default defineConfig({
-  files: 'out/test/integration/**/*.test.js',
+  // Deactivation is tested last, after the other files, since it shuts the extension down.
+  files: ['out/test/integration/*.test.js', 'out/test/integration/last/*.test.js'],
   workspaceFolder: workspace,
+  // Ours, and a test-only extension that provides a scripted language model through vscode.lm.
+  extensionDevelopmentPath: [import.meta.dirname, `${import.meta.dirname}/test/fixtures/scripted-lm`],
   useInstallation: { fromPath: './scripts/code-server-launcher.mjs' },
   mocha: { ui: 'bdd', timeout: 60_000, reporter: `${import.meta.dirname}/out/test/integration/file-reporter.js` },
 });

@@ -4,11 +4,24 @@
 // (TESTING.md), and exits with the code the workbench reports through `codeAutomationExit`.
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { launchVSCode, ROOT_DIR } from './vscode-launch.mjs';
 
+/** `vsce package` of an extension folder into `dir`; returns the .vsix path. */
+function packageExtension(folder, dir) {
+  const out = path.join(dir, `${path.basename(folder)}.vsix`);
+  const vsce = path.join(ROOT_DIR, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: folder, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packaging ${folder} failed: ${r.stderr || r.stdout}`);
+  return out;
+}
+
 const args = process.argv.slice(2);
-const flag = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const extensionDevelopmentPath = flag('extensionDevelopmentPath');
+const flags = (name) => args.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.slice(name.length + 3));
+const flag = (name) => flags(name)[0];
+// Several development paths load several extensions (ours and the scripted language model).
+const extensionDevelopmentPaths = flags('extensionDevelopmentPath');
+const extensionDevelopmentPath = extensionDevelopmentPaths[0];
 const extensionTestsPath = flag('extensionTestsPath');
 const folder = args.filter((a) => !a.startsWith('-')).at(-1);
 if (!extensionDevelopmentPath || !extensionTestsPath || !folder) {
@@ -29,6 +42,9 @@ try {
     workDir,
     folder: path.resolve(folder),
     extensionDevelopmentPath: path.resolve(extensionDevelopmentPath),
+    // code-server loads one development path; the others (the scripted language model) are
+    // packaged and installed, which is also how a user would get them.
+    installVsix: extensionDevelopmentPaths.slice(1).map((p) => packageExtension(path.resolve(p), workDir)),
     extensionTestsPath: path.resolve(extensionTestsPath),
     env: { CONSTELLATION_TEST_REPORT: report, CONSTELLATION_TEST_ARTEFACTS: workDir },
     onExit: (code) => finish({ code }),

@@ -62,10 +62,10 @@ export async function launchVSCode({ workDir, folder, settings = {}, env = {}, e
   const extensionsDir = path.join(workDir, 'extensions');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  if (installVsix) {
+  for (const vsix of [installVsix ?? []].flat()) {
     // As a user would: code-server installs the package into its extensions directory.
-    const r = spawnSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', installVsix], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`installing ${installVsix} failed: ${r.stderr || r.stdout}`);
+    const r = spawnSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`installing ${vsix} failed: ${r.stderr || r.stdout}`);
   }
   writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
   const port = await freePort();

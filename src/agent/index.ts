@@ -8,3 +8,4 @@ export { AgentStats, type ChatExchange, type ChatMessage, type ChatModel, type C
 export { createPlan, PlanningError, readPlanAnswer, type PlanOptions, type PlanResult } from './planner';
 export { DEFAULT_BUDGETS, type PromptBudgets } from './prompts/constellation-view';
 export type { DeviceProfileLike } from './prompts/create-prompt';
+export { ReviewingEditSource, type EditReviewer, type ProposedBatch, type ReviewVerdict } from './reviewing-edit-source';

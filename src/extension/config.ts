@@ -23,6 +23,26 @@ export const config = {
   editTimeoutMs(): number {
     return clampInt(section().get<number>('edits.timeoutSeconds', 600), 5, 86_400) * 1000;
   },
+  /** Language-model vendor for the agent; empty: any. */
+  agentVendor(): string {
+    return section().get<string>('agent.vendor', '').trim();
+  },
+  /** Language-model family for the agent; empty: any. */
+  agentFamily(): string {
+    return section().get<string>('agent.family', '').trim();
+  },
+  /** Whether runs of plans with a request are steered by the agent (when a model is available). */
+  agentEnabled(): boolean {
+    return section().get<boolean>('agent.enabled', true);
+  },
+  /** Apply valid agent batches without review (unattended runs). */
+  agentAutoAccept(): boolean {
+    return section().get<boolean>('agent.autoAccept', false);
+  },
+  /** Times an invalid answer goes back to the model with its errors. */
+  agentRepairRounds(): number {
+    return clampInt(section().get<number>('agent.repairRounds', 2), 0, 10);
+  },
   /** Absolute journal root: the setting resolved against the first workspace folder; undefined when off. */
   journalRoot(): string | undefined {
     const dir = section().get<string>('journal.directory', '.constellation/runs').trim();

@@ -15,6 +15,10 @@ export const COMMANDS = {
   connectDevice: 'constellation.connectDevice',
   disconnectDevice: 'constellation.disconnectDevice',
   exportReport: 'constellation.exportReport',
+  planFromRequest: 'constellation.planFromRequest',
+  acceptEdit: 'constellation.acceptEdit',
+  rejectEdit: 'constellation.rejectEdit',
+  chooseEdits: 'constellation.chooseEdits',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -29,5 +33,6 @@ export const VIEWS = {
 export const CONTEXT = {
   running: 'constellation.running',
   hasRuns: 'constellation.hasRuns',
+  reviewPending: 'constellation.reviewPending',
   paused: 'constellation.paused',
 } as const;

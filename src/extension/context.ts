@@ -5,6 +5,9 @@ import type { RunService } from './run/run-service';
 import type { DagPanels } from './dag/dag-panels';
 import type { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import type { TaskTerminals } from './terminals/terminals';
+import type { EditReviews } from './agent/edit-review';
+import type { DeviceFleet } from '../devices/fleet';
+import type { DeviceProfileLike } from '../agent/prompts/create-prompt';
 import type { DevicesTree } from './views/devices-tree';
 import type { RunsTree } from './views/runs-tree';
 
@@ -20,4 +23,9 @@ export interface ExtensionCtx {
   readonly diagnostics: PlanDiagnostics;
   readonly dags: DagPanels;
   readonly registry: DeviceRegistry;
+  readonly reviews: EditReviews;
+  /** The device fleets a run would use now (starts the local device on demand). */
+  readonly fleets: () => Promise<DeviceFleet[]>;
+  /** Profiles of the devices connected now, as the agent is told about them. */
+  readonly profiles: () => DeviceProfileLike[];
 }

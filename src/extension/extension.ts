@@ -15,6 +15,9 @@ import { TaskTerminals } from './terminals/terminals';
 import { DevicesTree } from './views/devices-tree';
 import { RunsTree } from './views/runs-tree';
 import { RunStatusBar } from './views/status-bar';
+import { EditReviews } from './agent/edit-review';
+import { RunAgents } from './agent/run-agent';
+import type { DeviceProfileLike } from '../agent/prompts/create-prompt';
 
 /** What `activate` returns: the live objects, for the integration tests. */
 export interface ConstellationApi {
@@ -40,15 +43,22 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     }
     return [await local.fleet(config.localDeviceId(), config.localDeviceConcurrency()), ...added];
   };
-  const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot() });
+  const reviews = new EditReviews(log);
+  // What the agent is told about the devices: every session of the fleets a run would use.
+  const profiles = (): DeviceProfileLike[] => {
+    const sessions = [...(local.current?.sessions ?? []), ...registry.sessions()];
+    return sessions.map((d) => ({ id: d.id, os: d.profile?.os, arch: d.profile?.arch, hostname: d.profile?.hostname, capabilities: d.profile?.capabilities, concurrency: d.profile?.concurrency, status: d.state }));
+  };
+  const agents = new RunAgents(reviews, profiles, log, (m) => void vscode.window.showWarningMessage(m));
+  const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot(), editTimeoutMs: () => config.editTimeoutMs(), agentRepairRounds: () => config.agentRepairRounds() }, agents);
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, registry, runs.onDidChange);
   // eslint-disable-next-line prefer-const -- the terminals need the context they are part of
   let ctx: ExtensionCtx;
   const terminals = new TaskTerminals(runs, (run, taskId) => runTaskAgain(ctx, run, taskId));
   const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
-  const dags = new DagPanels(runs, extension.extensionUri, log);
-  ctx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry };
+  const dags = new DagPanels(runs, extension.extensionUri, log, reviews);
+  ctx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, reviews, fleets, profiles };
   const statusBar = new RunStatusBar(runs);
 
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
@@ -59,7 +69,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
     void vscode.commands.executeCommand('setContext', CONTEXT.hasRuns, runs.runs.length > 0);
   });
-  extension.subscriptions.push(log, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, reviews, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

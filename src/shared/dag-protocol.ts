@@ -53,7 +53,9 @@ export type HostMessage =
       readonly eventAt: number;
     }
   | { readonly type: 'details'; readonly task: TaskDetails }
-  | { readonly type: 'gone'; readonly message: string };
+  | { readonly type: 'gone'; readonly message: string }
+  /** An agent batch waiting for review: the tasks it touches and a one-line summary; empty clears it. */
+  | { readonly type: 'proposal'; readonly touched: readonly string[]; readonly summary: string };
 
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),

@@ -26,8 +26,21 @@ function packageVsix(): string {
   return out;
 }
 
-/** VS Code (code-server) with the .vsix installed like a user would, on a folder holding `files`. */
-export async function launch(name: string, files: Record<string, unknown>, settings: Record<string, unknown> = {}): Promise<Launched> {
+/** The test-only language-model provider (test/fixtures/scripted-lm), packaged once per process. */
+let scriptedLmVsix: string | undefined;
+function packageScriptedLm(): string {
+  if (scriptedLmVsix) return scriptedLmVsix;
+  const out = path.join(E2E_ROOT, '.vscode-test', `e2e-scripted-lm-${process.pid}.vsix`);
+  execFileSync(process.execPath, [path.join(E2E_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: path.join(E2E_ROOT, 'test', 'fixtures', 'scripted-lm'), stdio: 'pipe' });
+  scriptedLmVsix = out;
+  return out;
+}
+
+/**
+ * VS Code (code-server) with the .vsix installed like a user would, on a folder holding `files`;
+ * `scriptedModel` also installs the scripted language model (answers from `.scripted-lm.json`).
+ */
+export async function launch(name: string, files: Record<string, unknown>, settings: Record<string, unknown> = {}, options: { scriptedModel?: boolean } = {}): Promise<Launched> {
   const work = path.join(E2E_ROOT, '.vscode-test', 'runs', `e2e-${name}-${Date.now()}`);
   const folder = path.join(work, 'workspace');
   fs.mkdirSync(folder, { recursive: true });
@@ -35,7 +48,8 @@ export async function launch(name: string, files: Record<string, unknown>, setti
   const { launchVSCode } = (await import(pathToFileURL(path.join(E2E_ROOT, 'scripts', 'vscode-launch.mjs')).href)) as {
     launchVSCode: (o: object) => Promise<{ page: Page; close(): Promise<void> }>;
   };
-  const vs = await launchVSCode({ workDir: work, folder, installVsix: packageVsix(), settings });
+  const vsix = options.scriptedModel ? [packageVsix(), packageScriptedLm()] : packageVsix();
+  const vs = await launchVSCode({ workDir: work, folder, installVsix: vsix, settings });
   await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The extension's view container appears once its contributions are loaded.
   await vs.page.locator('.activitybar a[aria-label^="Constellation"]').first().waitFor({ timeout: 60_000 });

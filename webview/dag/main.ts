@@ -27,6 +27,8 @@ let autoFit = true;
 /** Where the minimap last drew the graph, for clicks on it. */
 let miniView = { scale: 1, x: 0, y: 0 };
 let selected: string | undefined;
+/** Tasks an agent batch waiting for review touches. */
+let proposed = new Set<string>();
 let pending: { kind: 'snapshot' | 'delta'; seq: number; started: number; sentAt?: number } | undefined;
 let frame = 0;
 let resyncing = false;
@@ -55,7 +57,7 @@ function redraw(): void {
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
-    draw(ctx, nodes, edges, view, selected);
+    draw(ctx, nodes, edges, view, selected, proposed);
     drawMini();
     // Where things are, for anyone automating the panel (the end-to-end tests read it).
     stage.dataset.view = `${view.scale},${view.x},${view.y}`;
@@ -169,6 +171,13 @@ function onMessage(m: HostMessage): void {
       details.hidden = false;
       details.textContent = m.message;
       return;
+    case 'proposal':
+      proposed = new Set(m.touched);
+      proposal.textContent = m.summary;
+      proposal.hidden = m.summary === '';
+      document.body.dataset.proposal = m.summary;
+      redraw();
+      return;
   }
 }
 
@@ -259,7 +268,10 @@ mini.addEventListener('click', (e) => {
 
 const legend = document.createElement('span');
 legend.className = 'legend';
-toolbar.append(title, state, legend, button('Fit', fitClicked, 'secondary', 'Fit the whole graph'), button('+', () => ((autoFit = false), zoom(1.25)), 'icon', 'Zoom in'), button('−', () => ((autoFit = false), zoom(0.8)), 'icon', 'Zoom out'));
+const proposal = document.createElement('span');
+proposal.className = 'proposal';
+proposal.hidden = true;
+toolbar.append(title, state, proposal, legend, button('Fit', fitClicked, 'secondary', 'Fit the whole graph'), button('+', () => ((autoFit = false), zoom(1.25)), 'icon', 'Zoom in'), button('−', () => ((autoFit = false), zoom(0.8)), 'icon', 'Zoom out'));
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => onMessage(e.data));
 new ResizeObserver(resize).observe(stage);
 post({ type: 'ready' });

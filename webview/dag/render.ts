@@ -13,7 +13,7 @@ export interface View {
 }
 
 /** Theme colours, read from VS Code's CSS variables (they change with the theme). */
-export function palette(): Record<NodeStatus | 'fg' | 'muted' | 'edge' | 'bg' | 'focus', string> {
+export function palette(): Record<NodeStatus | 'fg' | 'muted' | 'edge' | 'bg' | 'focus' | 'proposed', string> {
   const css = getComputedStyle(document.body);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   return {
@@ -29,6 +29,7 @@ export function palette(): Record<NodeStatus | 'fg' | 'muted' | 'edge' | 'bg' | 
     edge: v('--vscode-editorLineNumber-foreground', '#666'),
     bg: v('--vscode-editor-background', '#1e1e1e'),
     focus: v('--vscode-focusBorder', '#007fd4'),
+    proposed: v('--vscode-editorWarning-foreground', '#bf8803'),
   };
 }
 
@@ -54,7 +55,7 @@ export function bounds(nodes: readonly DagNode[]): { w: number; h: number } {
 }
 
 /** Draws what is on screen (nodes and edges outside the viewport are skipped). */
-export function draw(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, DagNode>, edges: readonly DagEdge[], view: View, selected: string | undefined): void {
+export function draw(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, DagNode>, edges: readonly DagEdge[], view: View, selected: string | undefined, proposed: ReadonlySet<string> = new Set()): void {
   const c = palette();
   const { width, height } = ctx.canvas;
   const dpr = window.devicePixelRatio || 1;
@@ -105,6 +106,14 @@ export function draw(ctx: CanvasRenderingContext2D, nodes: ReadonlyMap<string, D
     ctx.strokeStyle = n.id === selected ? c.focus : colour;
     ctx.lineWidth = n.id === selected ? 3 : 1;
     ctx.strokeRect(x, y, NODE_W, NODE_H);
+    if (proposed.has(n.id)) {
+      // Touched by an agent batch waiting for review: a dashed halo in the theme's warning colour.
+      ctx.strokeStyle = c.proposed;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([5, 3]);
+      ctx.strokeRect(x - 4, y - 4, NODE_W + 8, NODE_H + 8);
+      ctx.setLineDash([]);
+    }
     if (!detailed) continue;
     ctx.fillStyle = c.fg;
     ctx.fillText(fit(ctx, n.label, NODE_W - 16), x + 10, y + 13);

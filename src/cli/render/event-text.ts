@@ -60,6 +60,8 @@ export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefi
     }
     case 'edit_proposed':
       return e.status === 'fail' ? { verb: 'agent', icon: '✖', tone: 'bad', text: `the edit source gave up (round ${e.round})` } : undefined;
+    case 'edit_reviewed':
+      return { verb: 'review', icon: '✎', tone: e.decision === 'rejected' ? 'warn' : 'info', text: `edit round ${e.round} ${e.decision.replace('_', '-')}: ${e.accepted.length} of ${e.proposed} operation(s) kept` };
     case 'run_paused':
       return { verb: 'paused', icon: '‖', tone: 'warn', text: 'run paused: nothing new starts' };
     case 'run_resumed':

@@ -50,6 +50,12 @@ export interface EventPayloads {
     /** True if the source is asked again with the violations. */
     willRepair: boolean;
   };
+  edit_reviewed: {
+    round: number;
+    decision: 'accepted' | 'rejected' | 'partial' | 'auto_accepted';
+    proposed: number;
+    accepted: readonly number[];
+  };
   run_paused: Record<string, never>;
   run_resumed: Record<string, never>;
   device_status_changed: { deviceId: string; status: string; previous: string };

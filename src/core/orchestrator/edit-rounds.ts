@@ -202,6 +202,7 @@ export class EditRounds {
         }
         const status = answer.status ?? 'continue';
         host.events.emit('edit_proposed', { round, triggeredBy: triggers, operations: answer.operations as never, status, attempt });
+        if (answer.review) host.events.emit('edit_reviewed', { round, ...answer.review });
         if (status === 'fail') {
           host.failRun(answer.reason ?? 'the agent gave up');
           return;

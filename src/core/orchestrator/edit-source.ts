@@ -39,6 +39,17 @@ export interface EditProposal {
    * budget, and `operations` is ignored.
    */
   readonly unreadable?: string | undefined;
+  /** How a reviewer decided on the batch, when one did (journaled as `edit_reviewed`). */
+  readonly review?: EditReview | undefined;
+}
+
+/** A review of a proposed batch: who decided, and which of its operations were kept. */
+export interface EditReview {
+  readonly decision: 'accepted' | 'rejected' | 'partial' | 'auto_accepted';
+  /** How many operations were proposed. */
+  readonly proposed: number;
+  /** Indices (into the proposed batch) of the operations kept; `operations` holds exactly these. */
+  readonly accepted: readonly number[];
 }
 
 /**

@@ -7,6 +7,8 @@ import type { RunHandle } from '../run/run-service';
 import type { RunsNode } from '../views/runs-tree';
 import { config } from '../config';
 import { samplePlan } from './sample-plan';
+import { AGENT_COMMANDS } from './agent-commands';
+import { writeNewPlan } from './new-plan-file';
 import { UserFacingError } from './wrap';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -15,6 +17,7 @@ const PLAN_GLOB = '**/*.constellation.json';
 
 /** Every command, as a factory of its handler; keyed by the ids of `constants.ts`. */
 export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Handler>> = {
+  ...AGENT_COMMANDS,
   [COMMANDS.newPlan]: () => () => newSamplePlan(),
   [COMMANDS.openPlan]: () => async () => {
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Constellation plans': ['json'] }, title: 'Open a constellation plan' });
@@ -90,24 +93,9 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
 
 /** Writes the sample plan beside the workspace's files (never over one) and opens it. */
 async function newSamplePlan(): Promise<string> {
-  const text = `${JSON.stringify(samplePlan(config.localDeviceId()), null, 2)}\n`;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'json', content: text });
-    await vscode.window.showTextDocument(doc);
-    return doc.uri.toString();
-  }
-  for (let i = 1; ; i++) {
-    const uri = vscode.Uri.joinPath(folder, i === 1 ? 'hello.constellation.json' : `hello-${i}.constellation.json`);
-    try {
-      await vscode.workspace.fs.stat(uri);
-      continue; // taken: never overwrite a user's file
-    } catch {
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-      await vscode.window.showTextDocument(uri);
-      return uri.fsPath;
-    }
-  }
+  const uri = await writeNewPlan('hello', `${JSON.stringify(samplePlan(config.localDeviceId()), null, 2)}\n`);
+  await vscode.window.showTextDocument(uri);
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
 }
 
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;

@@ -61,3 +61,27 @@ export function detailsOf(run: RunHandle, id: string, timeline: readonly { at: s
     canRetry: !ended && (t.status === 'failed' || t.status === 'cancelled' || t.status === 'skipped'),
   };
 }
+
+/** The tasks a batch touches (existing ones; new tasks appear once it is applied) and a summary line. */
+export function proposalOf(run: RunHandle, operations: readonly unknown[] | undefined): Extract<HostMessage, { type: 'proposal' }> {
+  if (!operations || operations.length === 0) return { type: 'proposal', touched: [], summary: '' };
+  const c = run.constellation;
+  const touched = new Set<string>();
+  let added = 0;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  for (const raw of operations) {
+    const op = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const dep = (typeof op.dependency === 'object' && op.dependency !== null ? op.dependency : {}) as Record<string, unknown>;
+    if (op.op === 'add_task') added++;
+    for (const id of [str(op.taskId), str(dep.from), str(dep.to)]) if (id && c.hasTask(id)) touched.add(id);
+    const depId = str(op.dependencyId);
+    const existing = depId ? [...c.dependencies()].find((d) => d.id === depId) : undefined;
+    if (existing) {
+      touched.add(existing.from);
+      touched.add(existing.to);
+    }
+  }
+  const other = operations.length - added;
+  const parts = [added > 0 ? `+${added} task${added === 1 ? '' : 's'}` : '', other > 0 ? `${other} change${other === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return { type: 'proposal', touched: [...touched], summary: `Agent proposes ${parts.join(', ')}: review it in the editor` };
+}

@@ -4,7 +4,7 @@ import type { RunEvent } from '../../core/events/event-map';
 import { webviewMessageSchema, type HostMessage, type WebviewMessage } from '../../shared/dag-protocol';
 import { COMMANDS } from '../constants';
 import type { RunHandle, RunService } from '../run/run-service';
-import { deltaOf, detailsOf, snapshotOf } from './dag-model';
+import { deltaOf, detailsOf, proposalOf, snapshotOf } from './dag-model';
 
 export const DAG_VIEW_TYPE = 'constellation.dag';
 /** Deltas are batched this long: a 2,000-task run sends tens of messages a second, not thousands. */
@@ -28,6 +28,7 @@ export class DagPanel implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private readonly timelines = new Map<string, { at: string; text: string }[]>();
   private selected: string | undefined;
+  private proposal: readonly unknown[] | undefined;
   readonly renders: RenderReport[] = [];
   private readonly rendered = new vscode.EventEmitter<RenderReport>();
   readonly onDidRender = this.rendered.event;
@@ -94,6 +95,7 @@ export class DagPanel implements vscode.Disposable {
       case 'ready':
       case 'resync':
         this.post(snapshotOf(this.run, ++this.seq));
+        if (this.proposal) this.post(proposalOf(this.run, this.proposal));
         return;
       case 'select':
         this.selected = m.id;
@@ -113,6 +115,12 @@ export class DagPanel implements vscode.Disposable {
       default:
         assertNever(m);
     }
+  }
+
+  /** Outlines what a batch waiting for review touches (after `ready`, the webview asks again). */
+  showProposal(operations: readonly unknown[] | undefined): void {
+    this.proposal = operations;
+    this.post(proposalOf(this.run, operations));
   }
 
   private sendDetails(id: string): void {

@@ -9,6 +9,7 @@ import { Journal } from '../../core/persistence/journal';
 import type { RunReport } from '../../core/orchestrator/run-report';
 import type { DeviceFleet } from '../../devices/fleet';
 import { OutputBuffer } from './output-buffer';
+import type { RunAgent } from '../agent/run-agent';
 
 /** One run the extension started: its plan, its orchestrator, and how it ended. */
 export interface RunHandle {
@@ -20,6 +21,8 @@ export interface RunHandle {
   readonly startedAt: number;
   /** Output of its tasks, for terminals opened after the output came. */
   readonly outputs: OutputBuffer;
+  /** The agent steering it, if any: its model and the calls and tokens used so far. */
+  readonly agent?: RunAgent | undefined;
   report?: RunReport;
 }
 
@@ -45,7 +48,8 @@ export class RunService implements vscode.Disposable {
   constructor(
     private readonly fleets: () => Promise<DeviceFleet[]>,
     private readonly logger: Logger,
-    private readonly settings: { journalRoot(): string | undefined },
+    private readonly settings: { journalRoot(): string | undefined; editTimeoutMs(): number; agentRepairRounds(): number },
+    private readonly agents?: { forRun(c: Constellation, runName: () => string): Promise<RunAgent | undefined> },
   ) {}
 
   get runs(): readonly RunHandle[] {
@@ -81,7 +85,14 @@ export class RunService implements vscode.Disposable {
 
   private async startConstellation(planUri: vscode.Uri, constellation: Constellation): Promise<RunHandle> {
     const fleets = await this.fleets();
-    const orchestrator = new Orchestrator(constellation, { devices: fleets.flatMap((f) => f.specs()), logger: this.logger });
+    const agent = await this.agents?.forRun(constellation, () => constellation.info.name);
+    const orchestrator = new Orchestrator(constellation, {
+      devices: fleets.flatMap((f) => f.specs()),
+      logger: this.logger,
+      editSource: agent?.source,
+      editTimeoutMs: this.settings.editTimeoutMs(),
+      editRepairRounds: this.settings.agentRepairRounds(),
+    });
     const detachAll = fleets.map((f) => f.attach(orchestrator));
     const detach = () => detachAll.forEach((d) => d());
     const journalRoot = this.settings.journalRoot();
@@ -94,7 +105,7 @@ export class RunService implements vscode.Disposable {
         this.logger.warn(`run ${orchestrator.runId} is not journaled: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now(), outputs: new OutputBuffer() };
+    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now(), outputs: new OutputBuffer(), agent };
     this.runsList.push(run);
     orchestrator.events.onAny((event) => {
       if (event.type === 'task_output') run.outputs.add(event.taskId, event.stream, event.data);

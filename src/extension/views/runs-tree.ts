@@ -55,7 +55,13 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `run:${run.id}`;
     item.description = `${state.replace('_', ' ')} · ${done}/${c.size}${n.failed ? ` · ${n.failed} failed` : ''}`;
-    item.tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}`);
+    const tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}`);
+    if (run.agent) {
+      const s = run.agent.stats;
+      tooltip.appendMarkdown(`\n\nagent: ${run.agent.model}, ${s.calls} call${s.calls === 1 ? '' : 's'}, ${s.inputTokens.toLocaleString('en')} tokens in, ${s.outputTokens.toLocaleString('en')} out`);
+      item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatTokens(s.inputTokens + s.outputTokens)} tokens`;
+    }
+    item.tooltip = tooltip;
     item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : statusIcon('running');
     item.contextValue = run.report ? 'run.ended' : run.orchestrator.isPaused ? 'run.paused' : 'run.active';
     return item;
@@ -85,4 +91,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** 950, 12.3k, 1.2M */
+function formatTokens(n: number): string {
+  return n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`;
 }

@@ -1,0 +1,58 @@
+import type * as vscode from 'vscode';
+import { AgentEditSource } from '../../agent/agent-edit-source';
+import { AgentStats } from '../../agent/chat-model';
+import type { DeviceProfileLike } from '../../agent/prompts/create-prompt';
+import { ReviewingEditSource } from '../../agent/reviewing-edit-source';
+import type { Constellation } from '../../core/model/constellation';
+import type { EditSource } from '../../core/orchestrator/edit-source';
+import { config } from '../config';
+import type { EditReviews } from './edit-review';
+import { selectModel } from './lm-model';
+
+/** The agent steering one run: its edit source, the model's name and what it has used. */
+export interface RunAgent {
+  readonly source: EditSource;
+  readonly model: string;
+  readonly stats: AgentStats;
+}
+
+/**
+ * Gives a run its agent when the plan says what it is for (`request`), the agent is on, and a
+ * model is available. Without a model the run goes ahead unsteered, and the user is told once.
+ */
+export class RunAgents {
+  private toldNoModel = false;
+
+  constructor(
+    private readonly reviews: EditReviews,
+    private readonly devices: () => readonly DeviceProfileLike[],
+    private readonly log: vscode.LogOutputChannel,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  async forRun(constellation: Constellation, runName: () => string): Promise<RunAgent | undefined> {
+    const request = constellation.info.request;
+    if (!request || !config.agentEnabled()) return undefined;
+    let model;
+    try {
+      model = await selectModel();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn(`run of '${constellation.info.name}' without the agent: ${message}`);
+      if (!this.toldNoModel) this.warn(`The plan runs without the agent: ${message}`);
+      this.toldNoModel = true;
+      return undefined;
+    }
+    const stats = new AgentStats();
+    const agent = new AgentEditSource({
+      model,
+      request,
+      devices: this.devices,
+      stats,
+      onExchange: (x) => this.log.trace(`agent ${x.mode} round ${x.round ?? '-'} attempt ${x.attempt}: ${x.reply.text.length} chars back`),
+    });
+    const source = new ReviewingEditSource(agent, this.reviews.reviewerFor(runName), () => config.agentAutoAccept());
+    this.log.info(`run of '${constellation.info.name}' is steered by ${model.name}${config.agentAutoAccept() ? ' (auto-accept)' : ''}`);
+    return { source, model: model.name, stats };
+  }
+}
