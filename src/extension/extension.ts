@@ -17,6 +17,7 @@ import { RunsTree } from './views/runs-tree';
 import { RunStatusBar } from './views/status-bar';
 import { EditReviews } from './agent/edit-review';
 import { RunAgents } from './agent/run-agent';
+import { registerLmTools } from './agent/lm-tools';
 import type { DeviceProfileLike } from '../agent/prompts/create-prompt';
 
 /** What `activate` returns: the live objects, for the integration tests. */
@@ -73,6 +74,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }
+  extension.subscriptions.push(...registerLmTools(ctx));
   disposeAsync = () => local.dispose();
   log.info('Constellation activated');
   const shutdown = async () => {

@@ -224,3 +224,26 @@ describe('agent: edits while a run goes on', () => {
     assert.ok(bStarted && bStarted.timestamp - t0 >= 4000, 'b waited for the round (the lock), then ran after the timeout');
   });
 });
+
+describe('agent: language-model tools for chat agents', () => {
+  const textOf = (r: vscode.LanguageModelToolResult) => r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
+
+  it('a chat agent reads the constellation and proposes an edit, which goes through the same review', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const { run } = await start(a, 'tools', { id: 'tools', tasks: [{ id: 'slow', device: 'local', inputs: sim(4000) }, { id: 'later', device: 'local', inputs: sim(50) }], dependencies: [{ from: 'slow', to: 'later' }] });
+    assert.ok(vscode.lm.tools.some((t) => t.name === 'constellation_propose_edit'), 'the tools are registered');
+    const read = await vscode.lm.invokeTool('constellation_get_constellation', { input: { runId: run.id }, toolInvocationToken: undefined });
+    assert.match(textOf(read), /"slow"/);
+    await until('slow to start', () => run.constellation.task('slow').status === 'running');
+    const bad = await vscode.lm.invokeTool('constellation_propose_edit', { input: { runId: run.id, operations: [{ op: 'update_task', taskId: 'slow', changes: { name: 'x' } }] }, toolInvocationToken: undefined });
+    assert.match(textOf(bad), /not_modifiable/, 'an invalid batch comes back with its violations, unreviewed');
+    const proposed = vscode.lm.invokeTool('constellation_propose_edit', { input: { runId: run.id, operations: [{ op: 'add_task', task: { id: 'from-chat', device: 'local', inputs: sim(50) } }] }, toolInvocationToken: undefined });
+    await until('the review', () => a.ctx.reviews.pending.length === 1);
+    await vscode.commands.executeCommand(COMMANDS.acceptEdit);
+    assert.match(textOf(await proposed), /Applied 1 of 1/);
+    const report = await run.orchestrator.run();
+    assert.equal(report.state, 'completed');
+    assert.equal(run.constellation.task('from-chat').status, 'completed');
+  });
+});

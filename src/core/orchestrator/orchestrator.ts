@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '../clock';
 import { ConstellationEditor, type EditResult } from '../editing/editor';
+import type { Violation } from '../editing/violations';
 import { EventBus } from '../events/event-bus';
 import type { RunEndReason } from '../events/event-map';
 import type { Execution, ExecutionOutcome } from '../executors/executor';
@@ -243,6 +244,11 @@ export class Orchestrator {
     if (!exec?.sendInput) return false;
     exec.sendInput(data);
     return true;
+  }
+
+  /** Checks an edit batch against the live constellation without applying it. */
+  validateEdit(operations: readonly unknown[]): readonly Violation[] {
+    return this.editor.validate(operations);
   }
 
   /** Applies an edit batch now (user edits from the UI); the same checks as agent edits. */

@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import { toPlanFile } from '../../core/io/plan-file';
+import type { ExtensionCtx } from '../context';
+import type { RunHandle } from '../run/run-service';
+import { describeOperation } from './describe-operation';
+
+export const TOOLS = { read: 'constellation_get_constellation', propose: 'constellation_propose_edit' } as const;
+
+interface ReadInput {
+  readonly runId?: string;
+}
+interface ProposeInput extends ReadInput {
+  readonly operations: readonly unknown[];
+  readonly reason?: string;
+}
+
+const text = (s: string) => new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(s)]);
+
+/**
+ * Language-model tools, so a chat agent in VS Code can read the running constellation and
+ * propose an edit batch. A proposal is checked, confirmed, then goes through the same review
+ * in the editor as the run's own agent; nothing changes without the user's decision.
+ */
+export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
+  const runOf = (runId: string | undefined): RunHandle => {
+    const run = runId ? ctx.runs.runs.find((r) => r.id === runId) : ctx.runs.current;
+    if (!run) throw new Error(runId ? `no run '${runId}' in this window` : 'no constellation has run in this window');
+    return run;
+  };
+  return [
+    vscode.lm.registerTool<ReadInput>(TOOLS.read, {
+      invoke: (options) => {
+        const run = runOf(options.input.runId);
+        const state = run.report?.state ?? (run.orchestrator.isPaused ? 'paused' : 'running');
+        const plan = toPlanFile(run.constellation, true);
+        return text(`Run ${run.id} of '${run.name}' (${state}). Only pending tasks may be edited.\n${JSON.stringify(plan).slice(0, 60_000)}`);
+      },
+    }),
+    vscode.lm.registerTool<ProposeInput>(TOOLS.propose, {
+      prepareInvocation: (options) => {
+        const ops = Array.isArray(options.input.operations) ? options.input.operations : [];
+        return {
+          invocationMessage: `Proposing ${ops.length} edit(s) to the constellation`,
+          confirmationMessages: {
+            title: 'Propose edits to the running constellation?',
+            message: new vscode.MarkdownString(`${ops.map((o) => `- ${describeOperation(o)}`).join('\n')}\n\nThey open for review in the editor; nothing changes until you accept.`),
+          },
+        };
+      },
+      invoke: async (options, token) => {
+        const run = runOf(options.input.runId);
+        if (run.orchestrator.isEnded) return text(`Run ${run.id} has ended; it cannot be edited.`);
+        const ops = Array.isArray(options.input.operations) ? options.input.operations : [];
+        const validate = (batch: readonly unknown[]) => run.orchestrator.validateEdit(batch);
+        const violations = validate(ops);
+        if (violations.length > 0) return text(`Rejected without review; fix and propose again:\n${violations.map((v) => `- op ${v.opIndex}: ${v.message} [${v.code}]`).join('\n')}`);
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          const verdict = await ctx.reviews.reviewerFor(() => `${run.name} (from chat)`).review({ round: 0, operations: ops, status: 'continue', reason: options.input.reason, constellation: run.constellation, validate }, abort.signal);
+          if (verdict.accepted.length === 0) return text('The user rejected the proposed edits; nothing changed.');
+          const result = run.orchestrator.applyEdit(verdict.accepted.map((i): unknown => ops[i]), 'chat');
+          if (!result.ok) return text(`The accepted edits no longer apply (tasks started meanwhile):\n${result.violations.map((v) => `- op ${v.opIndex}: ${v.message} [${v.code}]`).join('\n')}`);
+          return text(`Applied ${verdict.accepted.length} of ${ops.length} operation(s) to run ${run.id}.`);
+        } finally {
+          sub.dispose();
+        }
+      },
+    }),
+  ];
+}
