@@ -7,6 +7,7 @@ import type { ConstellationApi } from '../../src/extension/extension';
 import type { RunEvent } from '../../src/core/events/event-map';
 import type { RunHandle } from '../../src/extension/run/run-service';
 import { REVIEW_SCHEME } from '../../src/extension/agent/edit-review';
+import { selectModel } from '../../src/extension/agent/lm-model';
 
 // The agent through the real vscode.lm path: a test-only extension (test/fixtures/scripted-lm)
 // registers a language-model provider whose answers each test scripts, and records the prompts.
@@ -102,8 +103,12 @@ describe('agent: plans from a request through vscode.lm', () => {
   it('with no model for the settings, Plan from Request says what to do and nothing else breaks', async () => {
     await set('agent.vendor', 'no-such-vendor');
     try {
-      // The command wrapper shows the message and resolves; nothing is written.
+      // What the user is told: which setting matched nothing, and which models there are.
+      await assert.rejects(selectModel(), /No language model matches vendor 'no-such-vendor'.*Available: constellation-test\/scripted/);
+      // The command wrapper shows that message and resolves; no plan is written.
+      const before = fs.readdirSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath).filter((f) => f.endsWith('.constellation.json')).length;
       assert.equal(await vscode.commands.executeCommand(COMMANDS.planFromRequest, 'anything'), undefined);
+      assert.equal(fs.readdirSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath).filter((f) => f.endsWith('.constellation.json')).length, before);
     } finally {
       await set('agent.vendor', 'constellation-test');
     }

@@ -193,11 +193,13 @@ export class EditRounds {
           return;
         }
         if (!answer) return;
+        // Sends the answer back for repair (within the budget), with why it was rejected.
+        const reject = (message: string, operations: readonly unknown[], violations: readonly Violation[]) => {
+          host.events.emit('edit_rejected', { round, code: 'invalid', message, violations, willRepair: attempt < options.repairRounds });
+          rejected = { operations, violations };
+        };
         if (answer.unreadable !== undefined) {
-          const willRepair = attempt < options.repairRounds;
-          const violations = [violation('unreadable_answer', -1, answer.unreadable)];
-          host.events.emit('edit_rejected', { round, code: 'invalid', message: `unreadable answer: ${answer.unreadable}`, violations, willRepair });
-          rejected = { operations: [], violations };
+          reject(`unreadable answer: ${answer.unreadable}`, [], [violation('unreadable_answer', -1, answer.unreadable)]);
           continue;
         }
         const status = answer.status ?? 'continue';
@@ -210,10 +212,7 @@ export class EditRounds {
         if (answer.operations.length > 0) {
           const result = host.apply(answer.operations, triggers, round);
           if (!result.ok) {
-            const willRepair = attempt < options.repairRounds;
-            const message = `edit batch rejected: ${result.violations.length} violation(s)`;
-            host.events.emit('edit_rejected', { round, code: 'invalid', message, violations: result.violations, willRepair });
-            rejected = { operations: answer.operations, violations: result.violations };
+            reject(`edit batch rejected: ${result.violations.length} violation(s)`, answer.operations, result.violations);
             continue;
           }
         }

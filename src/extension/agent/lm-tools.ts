@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { toPlanFile } from '../../core/io/plan-file';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
+import { describeViolations } from '../../agent/prompts/repair-prompt';
 import { describeOperation } from './describe-operation';
 
 export const TOOLS = { read: 'constellation_get_constellation', propose: 'constellation_propose_edit' } as const;
@@ -53,14 +54,15 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
         const ops = Array.isArray(options.input.operations) ? options.input.operations : [];
         const validate = (batch: readonly unknown[]) => run.orchestrator.validateEdit(batch);
         const violations = validate(ops);
-        if (violations.length > 0) return text(`Rejected without review; fix and propose again:\n${violations.map((v) => `- op ${v.opIndex}: ${v.message} [${v.code}]`).join('\n')}`);
+        if (violations.length > 0) return text(`Rejected without review; fix and propose again:\n${describeViolations(violations, ops)}`);
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
           const verdict = await ctx.reviews.reviewerFor(() => `${run.name} (from chat)`).review({ round: 0, operations: ops, status: 'continue', reason: options.input.reason, constellation: run.constellation, validate }, abort.signal);
           if (verdict.accepted.length === 0) return text('The user rejected the proposed edits; nothing changed.');
-          const result = run.orchestrator.applyEdit(verdict.accepted.map((i): unknown => ops[i]), 'chat');
-          if (!result.ok) return text(`The accepted edits no longer apply (tasks started meanwhile):\n${result.violations.map((v) => `- op ${v.opIndex}: ${v.message} [${v.code}]`).join('\n')}`);
+          const kept = verdict.accepted.map((i): unknown => ops[i]);
+          const result = run.orchestrator.applyEdit(kept, 'chat');
+          if (!result.ok) return text(`The accepted edits no longer apply (tasks started meanwhile):\n${describeViolations(result.violations, kept)}`);
           return text(`Applied ${verdict.accepted.length} of ${ops.length} operation(s) to run ${run.id}.`);
         } finally {
           sub.dispose();

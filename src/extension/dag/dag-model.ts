@@ -75,7 +75,7 @@ export function proposalOf(run: RunHandle, operations: readonly unknown[] | unde
     if (op.op === 'add_task') added++;
     for (const id of [str(op.taskId), str(dep.from), str(dep.to)]) if (id && c.hasTask(id)) touched.add(id);
     const depId = str(op.dependencyId);
-    const existing = depId ? [...c.dependencies()].find((d) => d.id === depId) : undefined;
+    const existing = depId && c.hasDependency(depId) ? c.dependency(depId) : undefined;
     if (existing) {
       touched.add(existing.from);
       touched.add(existing.to);
