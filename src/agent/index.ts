@@ -1,5 +1,5 @@
 /**
- * The language-model agent (DESIGN.md §6): plans a constellation from a request (create mode)
+ * The language-model agent: plans a constellation from a request (create mode)
  * and steers it while it runs (edit mode), through an injected {@link ChatModel}.
  */
 export { AgentEditSource, type AgentEditSourceOptions } from './agent-edit-source';

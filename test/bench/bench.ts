@@ -6,7 +6,7 @@ import type { Sample } from './measure';
 import { evaluateTargets, machineInfo, s1CostRatio, summarize, type CaseSummary } from './summary';
 import { formatTable, formatTargets } from './table';
 import { agentHostMain } from './ws-agents';
-import { BenchSetupError, repoRoot, workloadsDir } from './workloads';
+import { BenchSetupError, repoRoot } from './workloads';
 
 /** Command-line options of `npm run bench -- …`. */
 export interface BenchArgs {
@@ -78,10 +78,9 @@ async function main(): Promise<void> {
   if (args.agentHost !== undefined) return agentHostMain(args.agentHost);
   if (args.caseName !== undefined) return childMain(args.caseName, args.warmup);
 
-  const dir = workloadsDir(); // fail before forking anything if the inputs are missing
   const cases = selectCases(args.only);
   if (cases.length === 0) throw new BenchSetupError(`--only ${args.only?.join(',') ?? ''} selects no case; cases: ${CASES.map((c) => c.name).join(', ')}`);
-  process.stderr.write(`bench: ${cases.length} case(s), ${args.runs} run(s) each (LOCK once), ${args.warmup} warm-up run(s), workloads ${dir}\n`);
+  process.stderr.write(`bench: ${cases.length} case(s), ${args.runs} run(s) each (LOCK once), ${args.warmup} warm-up run(s)\n`);
 
   const summaries = await measureAll(cases, args.runs, args.warmup);
   const byName = new Map(summaries.map((s) => [s.name, s]));

@@ -56,7 +56,7 @@ function slowSource(ms: number): EditSource {
 
 function load(c: BenchCase): LoadedWorkload {
   const simMs = c.simMs;
-  return loadWorkload(c.file, simMs === undefined ? undefined : (f) => withSimDuration(f, simMs));
+  return loadWorkload(c.workload, simMs === undefined ? undefined : (f) => withSimDuration(f, simMs));
 }
 
 /**
@@ -145,7 +145,7 @@ async function measureOnce(c: BenchCase, coldMs: number | undefined): Promise<Sa
 const EDITS = 100;
 
 function measureEdits(c: BenchCase): Sample {
-  const w = loadWorkload(c.file);
+  const w = loadWorkload(c.workload);
   const g = w.constellation;
   // "Last layer" = no outgoing edge in the original graph, fixed before any edit adds one.
   const leaves = g.taskIds().filter((id) => g.dependantCount(id) === 0);

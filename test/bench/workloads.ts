@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { planFromJson } from '../../src/core/io/plan-file';
 import type { Constellation } from '../../src/core/model/constellation';
+import { isWorkloadName, workloadText } from './workload-set';
 
-/** The neutral workload format of shared/bench (README.md there). */
+export { repoRoot } from './workload-set';
+
+/** The reference's neutral workload format: `{name, tasks: [{id}], dependencies: [{from, to}]}`. */
 export interface WorkloadFile {
   readonly name: string;
   readonly tasks: readonly { readonly id: string; readonly inputs?: unknown }[];
@@ -22,22 +23,6 @@ export class BenchSetupError extends Error {
   readonly code = 'bench_setup';
 }
 
-/** The repository root: the bundle runs from `<root>/dist/bench.js`. */
-export function repoRoot(): string {
-  return path.resolve(__dirname, '..');
-}
-
-/** `$CONSTELLATION_BENCH_WORKLOADS`, else `<root>/../shared/bench/workloads`; throws if absent. */
-export function workloadsDir(): string {
-  const fromEnv = process.env.CONSTELLATION_BENCH_WORKLOADS;
-  const dir = fromEnv !== undefined && fromEnv !== '' ? path.resolve(fromEnv) : path.resolve(repoRoot(), '..', 'shared', 'bench', 'workloads');
-  if (!existsSync(dir)) {
-    const how = fromEnv ? 'CONSTELLATION_BENCH_WORKLOADS points to' : 'expected the shared/ checkout beside the repository at';
-    throw new BenchSetupError(`benchmark workloads not found: ${how} ${dir}. Clone shared/ beside the repo or set CONSTELLATION_BENCH_WORKLOADS to the workloads directory.`);
-  }
-  return dir;
-}
-
 function isWorkloadFile(value: unknown): value is WorkloadFile {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -53,17 +38,16 @@ export function withSimDuration(w: WorkloadFile, ms: number): WorkloadFile {
  * Loads one workload through the project's own importer. Parse and build are timed apart;
  * reading the file and the bench's own transform are not, as they are not the core's cost.
  */
-export function loadWorkload(file: string, transform?: (w: WorkloadFile) => WorkloadFile): LoadedWorkload {
-  const full = path.join(workloadsDir(), file);
-  if (!existsSync(full)) throw new BenchSetupError(`workload ${full} is missing`);
-  const text = readFileSync(full, 'utf8');
+export function loadWorkload(name: string, transform?: (w: WorkloadFile) => WorkloadFile): LoadedWorkload {
+  if (!isWorkloadName(name)) throw new BenchSetupError(`no workload '${name}'`);
+  const text = workloadText(name);
   const t0 = performance.now();
   const parsed: unknown = JSON.parse(text);
   const parseMs = performance.now() - t0;
-  if (!isWorkloadFile(parsed)) throw new BenchSetupError(`${full} is not a {name, tasks, dependencies} workload`);
+  if (!isWorkloadFile(parsed)) throw new BenchSetupError(`${name} is not a {name, tasks, dependencies} workload`);
   const plan = transform ? transform(parsed) : parsed;
   const t1 = performance.now();
-  const constellation = planFromJson(plan, { source: file });
+  const constellation = planFromJson(plan, { source: name });
   const buildMs = performance.now() - t1;
   return { constellation, parseMs, buildMs };
 }

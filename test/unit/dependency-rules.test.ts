@@ -7,7 +7,7 @@ import type { Dependency, DependencyType, TaskStatus } from '../../src/core/mode
 const dep = (type: DependencyType, extra: Partial<Dependency> = {}): Dependency => ({ id: 'e', from: 'a', to: 'b', type, ...extra });
 const FINISHED_BADLY: TaskStatus[] = ['failed', 'cancelled', 'skipped'];
 
-describe('dependency rules (DESIGN.md §2)', () => {
+describe('dependency rules', () => {
   for (const type of ['unconditional', 'completion_only', 'success_only', 'conditional'] as const) {
     it(`${type}: waits while the upstream is not finished`, () => {
       for (const status of ['pending', 'ready', 'running'] as const) assert.equal(edgeOutcome(dep(type), { status }), 'wait');

@@ -13,7 +13,7 @@ function sources(dir: string): string[] {
   });
 }
 
-describe('layering (STYLE.md)', () => {
+describe('layering', () => {
   for (const layer of ['src/core', 'src/devices', 'src/agent', 'src/shared', 'src/cli', 'webview']) {
     it(`${layer} does not import vscode or src/extension`, () => {
       const offenders = sources(path.join(root, layer)).filter((f) => /from ['"](vscode|[./]+(\.\.\/)*extension\/?[^'"]*)['"]|require\(['"]vscode['"]\)/.test(fs.readFileSync(f, 'utf8')));

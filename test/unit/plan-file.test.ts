@@ -1,7 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parsePlanText, planFromJson, toPlanFile } from '../../src/core/io/plan-file';
 import { InvalidInputError } from '../../src/core/model/errors';
 import { locateJsonError } from '../../src/core/io/json-locate';
@@ -111,11 +109,4 @@ describe('plan files', () => {
     assert.deepEqual(again.task('a').result, { ok: 1 });
   });
 
-  it('the benchmark graphs are valid plans as they are', () => {
-    const dir = path.resolve(__dirname, '../../../../shared/bench/workloads');
-    const file = path.join(dir, 'W3-layered-2000.json');
-    if (!fs.existsSync(file)) assert.fail(`benchmark workloads missing at ${dir}`);
-    const c = parsePlanText(fs.readFileSync(file, 'utf8'));
-    assert.equal(c.size, 2000);
-  });
 });

@@ -143,7 +143,11 @@ function onMessage(m: HostMessage): void {
       if (seq < 0 || m.seq <= seq) return;
       if (m.seq !== seq + 1) {
         // A gap: ask for the whole graph again, once, and ignore deltas until it comes.
-        if (!resyncing) post({ type: 'resync', lastSeq: seq });
+        if (!resyncing) {
+          post({ type: 'resync', lastSeq: seq });
+          // Counted where automation can read it (the end-to-end test provokes a gap).
+          document.body.dataset.resyncs = String(Number(document.body.dataset.resyncs ?? 0) + 1);
+        }
         resyncing = true;
         return;
       }

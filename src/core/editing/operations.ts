@@ -18,7 +18,7 @@ export const taskChangesSchema = z
 
 const newTaskSchema = taskFileSchema.pick({ id: true }).extend(taskDefinitionShape).strict();
 
-/** One edit operation (DESIGN.md §3), a discriminated union on `op`. */
+/** One edit operation, a discriminated union on `op`. */
 export const operationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('add_task'), task: newTaskSchema }),
   z.strictObject({ op: z.literal('remove_task'), taskId }),

@@ -22,7 +22,7 @@ export interface EdgeContext {
 }
 
 /**
- * The dependency-type rule of DESIGN.md §2, a pure function of the upstream task's state.
+ * The dependency-type rule, a pure function of the upstream task's state.
  *
  * | type | upstream completed | upstream failed / cancelled / skipped |
  * | unconditional, completion_only | satisfied | satisfied |

@@ -1,7 +1,7 @@
 import type { ParsedDependency, ParsedTask } from './schema';
 import type { Dependency, Task, TaskPriority } from './types';
 
-/** Defaults of DESIGN.md §2. */
+/** Task defaults. */
 export const TASK_DEFAULTS = { priority: 2 as TaskPriority, retries: 0, retryBackoffMs: 1000 };
 
 type TaskDefinition = Omit<ParsedTask, 'status' | 'result' | 'error' | 'attempts' | 'assignedDevice' | 'startedAt' | 'endedAt'> &

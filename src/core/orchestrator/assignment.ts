@@ -1,7 +1,7 @@
 import type { Task } from '../model/types';
 import type { DeviceSlot } from './device-pool';
 
-/** How a task without a `device` is placed (DESIGN.md §4). */
+/** How a task without a `device` is placed. */
 export type AssignmentStrategy = 'round_robin' | 'capability_match' | 'load_balance';
 
 export const ASSIGNMENT_STRATEGIES: readonly AssignmentStrategy[] = ['round_robin', 'capability_match', 'load_balance'];

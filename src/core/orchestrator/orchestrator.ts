@@ -270,7 +270,7 @@ export class Orchestrator {
     return result;
   }
 
-  /** Marks a device present, away or gone; queued work follows (DESIGN.md §5). */
+  /** Marks a device present, away or gone; queued work follows. */
   setDeviceAvailability(deviceId: string, availability: DeviceAvailability): void {
     const slot = this.devices.get(deviceId);
     if (!slot || slot.availability === availability) return;

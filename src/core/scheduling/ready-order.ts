@@ -15,7 +15,7 @@ export function readyKey(task: Task, rank: number, dependants: number): ReadyKey
 }
 
 /**
- * DESIGN.md §4: priority first, then the critical path (longest path below), then the number
+ * Priority first, then the critical path (longest path below), then the number
  * of dependants, then id, so the order is total and reproducible.
  */
 export function runsBefore(a: ReadyKey, b: ReadyKey): boolean {

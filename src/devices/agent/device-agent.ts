@@ -35,7 +35,7 @@ interface Peer {
 }
 
 /**
- * The device end of the protocol (DESIGN.md §5): a WebSocket server that authenticates the
+ * The device end of the protocol: a WebSocket server that authenticates the
  * orchestrator at the handshake, runs tasks with an executor, streams their output, and keeps
  * what an orchestrator that dropped away has not received yet, for when it reconnects.
  */

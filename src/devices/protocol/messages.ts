@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The protocol version both ends must speak (DESIGN.md §5). */
+/** The protocol version both ends must speak. */
 export const PROTOCOL_VERSION = 1;
 
 /** Largest frame either end accepts; bigger frames close the socket with 1009. */

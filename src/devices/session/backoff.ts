@@ -1,4 +1,4 @@
-/** Reconnection policy of a device session (DESIGN.md §5). */
+/** Reconnection policy of a device session. */
 export interface BackoffPolicy {
   /** First delay, ms (default 1 000). */
   readonly initialMs: number;

@@ -39,7 +39,7 @@ export class DeviceRefusedError extends ConstellationError {
 }
 
 /**
- * The orchestrator's end of one device (DESIGN.md §5): owns the socket, the connection state
+ * The orchestrator's end of one device: owns the socket, the connection state
  * machine, liveness pings, reconnection with backoff, and the attempts in flight. It is the
  * core's {@link Executor} for that device, so the orchestrator never sees a socket.
  */
