@@ -1,22 +1,30 @@
 // `npm run demo`: the sample constellation on three device agents over real WebSockets.
-// The demo starts the agents itself (`constellation device`), writes a devices.json for them,
-// runs the plan with `constellation run`, and mid-run kills one agent (SIGKILL, by pid) and
-// restarts it on the same port: the run carries on, the lost task is retried, and it finishes.
+// The demo starts the agents itself (`constellation device`), writes a devices.json for them and
+// runs the plan with `constellation run`, whose output goes straight to this terminal (the live
+// view on a terminal, the plain log otherwise). Mid-run it kills one agent (SIGKILL, by pid) and
+// restarts it on the same port. Before the run it says what to watch for; after it, it reads the
+// run's journal and says what happened.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'bin', 'constellation.js');
-const dir = path.join(root, '.constellation', 'demo');
+const work = process.env.CONSTELLATION_DEMO_DIR ? path.resolve(process.env.CONSTELLATION_DEMO_DIR) : path.join(root, '.constellation');
+const dir = path.join(work, 'demo');
+const journalRoot = path.join(work, 'runs');
 const ids = ['linux-1', 'linux-2', 'windows-1'];
 const VICTIM = 'linux-1';
-const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-const note = (text) => process.stdout.write(`${colour ? '\u001b[1;35m' : ''}demo: ${text}${colour ? '\u001b[0m' : ''}\n`);
+const tty = process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+const colour = tty && !process.env.NO_COLOR;
+const paint = (code, text) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+const note = (text) => process.stdout.write(`${paint('1;35', 'demo:')} ${text}\n`);
+const say = (text) => process.stdout.write(`${text}\n`);
 
 mkdirSync(dir, { recursive: true });
+mkdirSync(journalRoot, { recursive: true });
 const agents = new Map();
 
 /** Starts `constellation device` for `id` and resolves with its URL. */
@@ -40,6 +48,17 @@ function stopAll() {
   for (const { child } of agents.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 }
 
+say('');
+note('Checkout 5xx triage: 10 tasks on three device agents (linux-1, linux-2, windows-1), over WebSocket.');
+say('      Watch for:');
+say(`      • ${VICTIM} is killed (SIGKILL) while it runs a task and restarted 1.5 s later on the same port:`);
+say('        its task waits for it, is found lost, and runs again;');
+say('      • export-latency-metrics fails once by design (a flaky API) and its retry succeeds;');
+say('      • query-legacy-db fails for good by design (the legacy database is down), so correlate-db-errors,');
+say('        which needs its result, is skipped, while close-db-tunnel cleans up anyway (completion_only);');
+say('      • so the run ends "partially failed": that one failure is the point of the demo.');
+say('');
+
 try {
   await Promise.all(ids.map((id) => startAgent(id)));
 } catch (err) {
@@ -51,31 +70,78 @@ const devicesFile = path.join(dir, 'devices.json');
 writeFileSync(devicesFile, `${JSON.stringify({ devices: ids.map((id) => ({ id, url: agents.get(id).url, tokenFile: `${id}.token` })) }, null, 2)}\n`);
 note(`3 device agents listening: ${ids.map((id) => `${id} ${agents.get(id).url} (pid ${agents.get(id).child.pid})`).join(', ')}`);
 
-const run = spawn(process.execPath, [cli, 'run', path.join(root, 'examples', 'demo.constellation.json'), '--devices', devicesFile, '--journal', path.join(root, '.constellation', 'runs')], {
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, ...(colour ? { FORCE_COLOR: '1' } : {}) },
-});
-let killed = false;
-createInterface({ input: run.stderr }).on('line', (line) => process.stderr.write(`${line}\n`));
-createInterface({ input: run.stdout }).on('line', (line) => {
-  process.stdout.write(`${line}\n`);
-  if (!killed && line.includes('started') && line.includes(`on ${VICTIM}`)) {
-    killed = true;
-    setTimeout(() => void chaos(), 300);
-  }
-});
+const before = new Set(readdirSync(journalRoot));
+const run = spawn(process.execPath, [cli, 'run', path.join(root, 'examples', 'demo.constellation.json'), '--devices', devicesFile, '--journal', journalRoot], { stdio: ['ignore', 'inherit', 'inherit'] });
+const exited = new Promise((resolve) => run.once('exit', (c) => resolve(c ?? 1)));
+
+/** The run's journal directory, once `run` has created it. */
+function runDir() {
+  const fresh = readdirSync(journalRoot).filter((d) => !before.has(d) && existsSync(path.join(journalRoot, d, 'events.jsonl')));
+  return fresh.length === 1 ? path.join(journalRoot, fresh[0]) : undefined;
+}
+
+function events(runPath) {
+  const text = readFileSync(path.join(runPath, 'events.jsonl'), 'utf8');
+  return text.split('\n').flatMap((l) => {
+    try {
+      return l.trim() ? [JSON.parse(l)] : [];
+    } catch {
+      return []; // a line still being written
+    }
+  });
+}
+
+// Kill the victim once the journal says it started a task; the live view shows it drop and return.
+let victimTask;
+const watcher = setInterval(() => {
+  const d = runDir();
+  if (!d || victimTask) return;
+  const started = events(d).find((e) => e.type === 'task_started' && e.device === VICTIM);
+  if (!started) return;
+  victimTask = started.taskId;
+  setTimeout(() => void chaos(), 300);
+}, 50);
 
 async function chaos() {
   const victim = agents.get(VICTIM);
-  note(`killing device ${VICTIM} (pid ${victim.child.pid}) mid-task; it comes back in 1.5 s`);
+  if (!tty) note(`killing device ${VICTIM} (pid ${victim.child.pid}) while it runs ${victimTask}; it comes back in 1.5 s`);
   victim.child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 1_500));
   await startAgent(VICTIM, victim.port);
-  note(`restarted device ${VICTIM} on the same port (pid ${agents.get(VICTIM).child.pid})`);
+  if (!tty) note(`restarted device ${VICTIM} on the same port (pid ${agents.get(VICTIM).child.pid})`);
 }
 
-const code = await new Promise((resolve) => run.once('exit', (c) => resolve(c ?? 1)));
+const code = await exited;
+clearInterval(watcher);
 stopAll();
-// The plan has a task that fails by design (the legacy database is down), so the run ends
-// "partially failed" (exit 1); anything worse fails the demo.
+const runPath = runDir();
+if (runPath) explain(events(runPath));
+// The plan fails one task by design, so the run ends "partially failed" (exit 1); anything worse
+// (invalid input, a crash) fails the demo.
 process.exit(code <= 1 ? 0 : code);
+
+/** Says what the run showed, from its journal. */
+function explain(all) {
+  const failedOnce = (id) => all.find((e) => e.type === 'task_failed' && e.taskId === id && e.willRetry);
+  const completed = (id) => all.find((e) => e.type === 'task_completed' && e.taskId === id);
+  const lines = [];
+  if (victimTask) {
+    const lost = failedOnce(victimTask);
+    const done = completed(victimTask);
+    const how = lost ? `it was lost (${lost.error.code}) and ran again` : 'it waited for the device';
+    lines.push(`✔ ${VICTIM} was killed while running ${victimTask}; ${how}${done ? `: attempt ${done.attempt} completed on ${done.device}` : ''}`);
+  }
+  const flaky = failedOnce('export-latency-metrics');
+  if (flaky && completed('export-latency-metrics')) lines.push(`✔ export-latency-metrics failed once ("${flaky.error.message}") and its retry completed`);
+  const broken = all.find((e) => e.type === 'task_failed' && !e.willRetry);
+  if (broken) lines.push(`✖ ${broken.taskId} failed by design: ${broken.error.message}`);
+  for (const e of all.filter((x) => x.type === 'task_skipped')) lines.push(`↷ ${e.taskId} was skipped: ${e.reason}`);
+  if (completed('close-db-tunnel')) lines.push('✔ close-db-tunnel ran anyway: a completion_only dependency waits for its upstream to finish, however it ends');
+  const end = all.findLast((e) => e.type === 'constellation_completed' || e.type === 'constellation_failed');
+  say('');
+  note('what happened (read from the journal)');
+  for (const l of lines) say(`      ${l}`);
+  if (end) say(`      → the run ended "${end.state.replace('_', ' ')}"${end.state === 'partially_failed' ? ', as intended: only the deliberate failure and what depended on it' : ''}`);
+  const shown = path.relative(process.cwd(), runPath);
+  say(`      journal: ${shown.startsWith('..') ? runPath : shown}`);
+}

@@ -5,8 +5,8 @@ import type { Logger } from '../core/clock';
 import { ID_PATTERN } from '../core/model/schema';
 import type { DeviceSpec } from '../core/orchestrator/device-pool';
 import { loadDevicesFile, type DevicesFileSettings } from '../devices/config';
-import { DeviceFleet, type FleetTarget, type RemoteDevice } from '../devices/fleet';
-import { LocalAgents } from '../devices/local/local-agents';
+import { DeviceFleet, DevicesUnavailableError, type FleetTarget, type RemoteDevice } from '../devices/fleet';
+import { LocalAgents, type AgentCommand } from '../devices/local/local-agents';
 import { UsageError } from './errors';
 import { readTextFile } from './io';
 
@@ -60,13 +60,13 @@ function parseIds(rest: string, text: string, prefix: string, max: number): stri
 }
 
 const PARSERS: Readonly<Record<string, KindParser>> = {
-  sim: {
-    syntax: 'sim:N or sim:id1,id2,... (simulated devices in this process)',
-    parse: (rest, text) => ({ kind: 'sim', ids: parseIds(rest, text, 'sim', MAX_DEVICES) }),
-  },
   local: {
-    syntax: 'local:N or local:id1,id2,... (device agents started here, over WebSocket)',
+    syntax: 'local:N or local:id1,id2,... (device agents started on this machine, over WebSocket; local:N names them local-1..local-N)',
     parse: (rest, text) => ({ kind: 'local', ids: parseIds(rest, text, 'local', MAX_LOCAL_DEVICES) }),
+  },
+  sim: {
+    syntax: 'sim:N or sim:id1,id2,... (simulated devices inside this process, for trying plans out)',
+    parse: (rest, text) => ({ kind: 'sim', ids: parseIds(rest, text, 'sim', MAX_DEVICES) }),
   },
 };
 
@@ -76,7 +76,7 @@ function bad(text: string, why: string): UsageError {
 
 /** The accepted forms, for help and errors. */
 export function syntaxHelp(): string {
-  return [...Object.values(PARSERS).map((p) => p.syntax), 'a devices.json file'].join('; ');
+  return [...Object.values(PARSERS).map((p) => p.syntax), 'or a devices.json file (remote device agents: id, url, tokenFile)'].join('; ');
 }
 
 /**
@@ -108,15 +108,34 @@ function listIds(ids: readonly string[]): string {
   return ids.length > 6 ? `${ids.slice(0, 6).join(', ')}, …` : ids.join(', ');
 }
 
-/** Brings the requested devices up: simulated ones at once, WebSocket ones once connected. */
-export async function openDevices(request: DeviceRequest, logger: Logger): Promise<DeviceSet> {
+/** What {@link openDevices} may need beyond the request. */
+export interface OpenOptions {
+  /** Devices that unfinished tasks are pinned to: a local agent among them must start. */
+  readonly pinned?: ReadonlySet<string> | undefined;
+  /** How to start `constellation device` (default: this CLI). */
+  readonly agentCommand?: AgentCommand | undefined;
+}
+
+/**
+ * Brings the requested devices up: simulated ones at once, WebSocket ones once connected. A local
+ * agent that fails to start is a warning and the run goes on with the others, unless a task is
+ * pinned to it (then it is an error naming the device and why it did not start).
+ */
+export async function openDevices(request: DeviceRequest, logger: Logger, options: OpenOptions = {}): Promise<DeviceSet> {
   if (request.kind === 'sim') {
     const executor = new SimExecutor();
     const devices: DeviceSpec[] = request.ids.map((id) => ({ id, executor }));
     const label = `${request.ids.length} simulated device${request.ids.length === 1 ? '' : 's'} (${listIds(request.ids)})`;
     return { devices, label, close: () => Promise.resolve() };
   }
-  const agents = request.kind === 'local' ? await LocalAgents.start({ command: { execPath: process.execPath, script: cliScript() }, ids: request.ids }) : undefined;
+  const agents = request.kind === 'local' ? await LocalAgents.start({ command: options.agentCommand ?? { execPath: process.execPath, script: cliScript() }, ids: request.ids }) : undefined;
+  for (const f of agents?.failures ?? []) {
+    if (options.pinned?.has(f.id)) {
+      await agents?.stop();
+      throw new DevicesUnavailableError(`${f.reason}; tasks are pinned to '${f.id}', so the run cannot go on without it`);
+    }
+    logger.warn(`${f.reason}; running on the other devices`);
+  }
   const remote: readonly RemoteDevice[] = agents ? agents.devices : request.kind === 'file' ? request.devices : [];
   const settings = request.kind === 'file' ? request.settings : {};
   const fleet = new DeviceFleet(remote, { orchestratorId: randomUUID(), logger, backoff: settings.backoff, graceMs: settings.graceMs });

@@ -15,11 +15,21 @@ export function loadPlan(file: string, io: CliIo, deviceIds?: readonly string[])
   try {
     return parsePlanText(text, { source: file, devices: known ? { hasDevice: (id) => known.has(id) } : undefined });
   } catch (err) {
+    if (err instanceof InvalidInputError && err.problems.some((p) => p.code === 'reference_format')) {
+      throw new HintedInputError(err.problems, err.source, `run \`constellation import ${file} -o ${suggestedName(file)}\` to convert it`);
+    }
     if (known && err instanceof InvalidInputError && err.problems.some((p) => p.code === 'unknown_device')) {
       throw new HintedInputError(err.problems, err.source, deviceHint(pinnedDevicesIn(text), [...known]));
     }
     throw err;
   }
+}
+
+/** Devices that unfinished tasks are pinned to. */
+export function pinnedDevices(c: Constellation): Set<string> {
+  const pinned = new Set<string>();
+  for (const task of c.tasks()) if (task.device !== undefined && !isTerminal(task.status)) pinned.add(task.device);
+  return pinned;
 }
 
 /**
@@ -29,13 +39,11 @@ export function loadPlan(file: string, io: CliIo, deviceIds?: readonly string[])
 export function checkPinnedDevices(c: Constellation, deviceIds: readonly string[], source: string): void {
   const known = new Set(deviceIds);
   const problems: Problem[] = [];
-  const pinned = new Set<string>();
   for (const task of c.tasks()) {
-    if (task.device === undefined || isTerminal(task.status)) continue;
-    pinned.add(task.device);
-    if (!known.has(task.device)) problems.push({ code: 'unknown_device', message: `device '${task.device}' is not registered`, path: `tasks.${task.id}.device` });
+    if (task.device === undefined || isTerminal(task.status) || known.has(task.device)) continue;
+    problems.push({ code: 'unknown_device', message: `device '${task.device}' is not registered`, path: `tasks.${task.id}.device` });
   }
-  if (problems.length > 0) throw new HintedInputError(problems, source, deviceHint([...pinned], deviceIds));
+  if (problems.length > 0) throw new HintedInputError(problems, source, deviceHint([...pinnedDevices(c)], deviceIds));
 }
 
 function deviceHint(pinned: readonly string[], given: readonly string[]): string {
@@ -54,4 +62,9 @@ function pinnedDevicesIn(text: string): string[] {
     if (err instanceof SyntaxError) return [];
     throw err;
   }
+}
+
+/** `plan.json` → `plan.constellation.json`. */
+function suggestedName(file: string): string {
+  return `${file.replace(/(\.constellation)?\.json$/i, '')}.constellation.json`;
 }

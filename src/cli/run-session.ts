@@ -33,6 +33,8 @@ export interface SessionConfig {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly resumed: boolean;
+  /** The logger the devices were opened with; the live display takes its lines while it runs. */
+  readonly logger: SessionLogger;
 }
 
 /** A sortable, readable run id: `20250101-120000-ab12`. */
@@ -65,7 +67,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
     maxConcurrent: cfg.maxConcurrent,
     startSeq: cfg.startSeq,
     interrupted: cfg.interrupted,
-    logger: stderrLogger(io),
+    logger: cfg.logger,
   });
   cfg.devices.attach?.(orchestrator);
 
@@ -91,6 +93,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   }
   const live = !cfg.quiet && progress.isTTY === true && io.env.TERM !== 'dumb';
   const view: ProgressView | undefined = cfg.quiet ? undefined : live ? new LiveDisplay(orchestrator, progress, style) : new LineReporter(orchestrator, progress, style);
+  if (live) cfg.logger.view = view;
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -112,6 +115,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   try {
     report = await orchestrator.run();
   } finally {
+    cfg.logger.view = undefined;
     view?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -131,11 +135,32 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   return exitCodeOf(report.state);
 }
 
-export function stderrLogger(io: CliIo): Logger {
-  return {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (message) => io.err.write(`constellation: warning: ${message}\n`),
-    error: (message, err) => io.err.write(`constellation: ${message}${err instanceof Error ? `: ${err.message}` : ''}\n`),
-  };
+/**
+ * The CLI's logger: warnings and errors on stderr, or, while the live display owns the terminal,
+ * among its recent lines (a line written under it would tear the frame it redraws in place).
+ */
+export class SessionLogger implements Logger {
+  /** Set while a live display runs. */
+  view: ProgressView | undefined;
+
+  constructor(private readonly io: CliIo) {}
+
+  debug(): void {}
+
+  info(): void {}
+
+  warn(message: string): void {
+    if (this.view) this.view.note(`warning: ${message}`);
+    else this.io.err.write(`constellation: warning: ${message}\n`);
+  }
+
+  error(message: string, err?: unknown): void {
+    const text = `${message}${err instanceof Error ? `: ${err.message}` : ''}`;
+    if (this.view) this.view.note(text);
+    else this.io.err.write(`constellation: ${text}\n`);
+  }
+}
+
+export function stderrLogger(io: CliIo): SessionLogger {
+  return new SessionLogger(io);
 }

@@ -1,5 +1,5 @@
 import type { OptionSpec } from './args';
-import { DEFAULT_DEVICES } from './device-spec';
+import { DEFAULT_DEVICES, syntaxHelp } from './device-spec';
 
 export const DEFAULT_JOURNAL_ROOT = '.constellation/runs';
 
@@ -9,7 +9,7 @@ const devices: OptionSpec = {
   name: 'devices',
   kind: 'value',
   valueName: 'SPEC',
-  description: `devices to run on: sim:N (N simulated devices sim-1..sim-N) or sim:id1,id2,... (default ${DEFAULT_DEVICES})`,
+  description: `devices to run on (default ${DEFAULT_DEVICES}): ${syntaxHelp()}`,
 };
 
 /** Options shared by `run` and `resume` (on `resume` they override what the run was started with). */

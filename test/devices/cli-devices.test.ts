@@ -4,7 +4,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AGENT_COMMAND, startAgents } from '../helpers/ws-devices';
+import { planFromJson } from '../../src/core/io/plan-file';
+import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
+import { openDevices, parseDeviceOption } from '../../src/cli/device-spec';
+import { DevicesUnavailableError } from '../../src/devices/fleet';
+import { AGENT_COMMAND, REPO_ROOT, startAgents } from '../helpers/ws-devices';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-devices-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -72,4 +76,33 @@ describe('CLI on WebSocket devices', () => {
     child.stdin.end(); // --exit-with-parent: gone with its parent's pipe
     assert.equal(await exited, 0);
   });
+});
+
+describe('local device agents that fail to start', () => {
+  const command = { execPath: process.execPath, script: path.join(REPO_ROOT, 'test', 'fixtures', 'failing-agent.cjs') };
+  const warnings: string[] = [];
+  const logger = { debug: () => undefined, info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+
+  it('one that dies while starting is a warning; the run goes on with the others', async () => {
+    const set = await openDevices(parseDeviceOption('local:ok-1,broken-1,ok-2'), logger, { agentCommand: command, pinned: new Set(['ok-1']) });
+    try {
+      assert.deepEqual(set.devices.map((d) => d.id), ['ok-1', 'ok-2']);
+      assert.match(warnings.join('\n'), /local device 'broken-1' exited with code 3 before listening: device broken-1: EADDRINUSE: cannot listen \(simulated\); running on the other devices/);
+      const c = planFromJson({ tasks: [{ id: 'a', inputs: { sim: { result: 1 } } }, { id: 'b', device: 'ok-2', inputs: { command: 'echo hi' } }] });
+      const orchestrator = new Orchestrator(c, { devices: set.devices });
+      set.attach?.(orchestrator);
+      const report = await orchestrator.run();
+      assert.equal(report.state, 'completed');
+    } finally {
+      await set.close();
+    }
+  });
+
+  it('one that a task is pinned to is an error naming it and why', async () => {
+    await assert.rejects(
+      openDevices(parseDeviceOption('local:ok-1,broken-1'), logger, { agentCommand: command, pinned: new Set(['broken-1']) }),
+      (err: Error) => err instanceof DevicesUnavailableError && /local device 'broken-1' exited with code 3 before listening.*tasks are pinned to 'broken-1', so the run cannot go on without it/.test(err.message),
+    );
+  });
+
 });

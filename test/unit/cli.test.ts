@@ -351,6 +351,49 @@ describe('constellation CLI', () => {
     assert.match(unknown.stderr, /rounds\[0\]\.after: no task 'zzz'/);
   });
 
+  it('accepts a plan saved with a UTF-8 byte-order mark', async () => {
+    const file = path.join(tmp, 'bom.constellation.json');
+    fs.writeFileSync(file, `\uFEFF${JSON.stringify({ id: 'bom', tasks: [{ id: 'a', inputs: { sim: {} } }] })}`);
+    const validated = await cli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    assert.equal(validated.stdout, 'ok: 1 tasks, 0 dependencies\n');
+    const ran = await cli('run', file, '--devices', 'sim:1', '--json');
+    assert.equal(ran.code, 0, ran.stderr);
+  });
+
+  it('validate and run point a plan in the reference\'s format at `constellation import`', async () => {
+    const ref = path.join(EXAMPLES, 'reference', 'example.json');
+    for (const args of [['validate', ref], ['run', ref, '--devices', 'sim:1']]) {
+      const out = await cli(...args);
+      assert.equal(out.code, 2);
+      const text = out.stdout + out.stderr;
+      assert.match(text, /looks like a plan in the reference's \(UFO³ Galaxy\) format/);
+      assert.match(text, /run `constellation import .*example\.json -o .*example\.constellation\.json`/);
+      assert.doesNotMatch(text, /invalid_field/, 'no list of schema errors');
+    }
+  });
+
+  it('export then import keeps every field, and export names what the reference has no field for', async () => {
+    const plan = {
+      id: 'full', name: 'Every field', request: 'Do it all', metadata: { owner: 'ops' },
+      tasks: [
+        { id: 'a', name: 'A', description: 'first', tips: ['tip'], device: 'd1', deviceType: 'linux', priority: 4, timeoutMs: 1500, retries: 2, retryBackoffMs: 250, inputs: { command: 'echo a' }, metadata: { expectedOutputType: 'text', team: 'x' } },
+        { id: 'b', name: 'b', capabilities: ['gpu'], priority: 2, inputs: ['not', 'an', 'object'] },
+      ],
+      dependencies: [{ id: 'a->b', from: 'a', to: 'b', type: 'conditional', condition: 'when a finds something', when: 'result.count > 0' }, ],
+    };
+    const source = path.join(tmp, 'full.constellation.json');
+    fs.writeFileSync(source, JSON.stringify(plan));
+    const exportedFile = path.join(tmp, 'full.reference.json');
+    const exported = await cli('export', source, '-o', exportedFile);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stderr, /no field for the request, retryBackoffMs \(1 task\), capabilities \(1 task\), metadata \(1 task\), inputs that are not an object \(1 task\)/);
+    const back = path.join(tmp, 'full-back.constellation.json');
+    const imported = await cli('import', exportedFile, '-o', back);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.deepEqual(JSON.parse(fs.readFileSync(back, 'utf8')), plan);
+  });
+
   it('--help and --version', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const version = await cli('--version');
@@ -361,6 +404,8 @@ describe('constellation CLI', () => {
     const runHelp = await cli('run', '--help');
     assert.equal(runHelp.code, 0);
     assert.match(runHelp.stdout, /--devices SPEC/);
+    // Every form of --devices, the default among them.
+    for (const form of ['local:N', 'local:id1,id2', 'sim:N', 'sim:id1,id2', 'devices.json', 'default local:4']) assert.ok(runHelp.stdout.includes(form), `run --help names ${form}`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { parseJsonText } from '../../core/io/json-text';
 import { parsePlanText, planFromJson } from '../../core/io/plan-file';
+import { describeExtras, EXTRAS_KEY, type ReferenceExtras } from '../../core/io/reference-extras';
 import { exportReference, importReference } from '../../core/io/reference-format';
 import { InvalidInputError } from '../../core/model/errors';
 import { expectPositionals, parseArgs } from '../args';
@@ -25,6 +26,11 @@ export function exportCommand(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, commandInfo('export')!.options, 'export');
   const [file] = expectPositionals(args, ['plan'], 'export') as [string];
   const c = parsePlanText(readTextFile(file, io.cwd), { source: file });
-  writeOutput(io, JSON.stringify(exportReference(c), null, 2), args.values.get('output'));
+  const doc = exportReference(c);
+  writeOutput(io, JSON.stringify(doc, null, 2), args.values.get('output'));
+  const carried = describeExtras((doc.metadata as Record<string, unknown>)[EXTRAS_KEY] as ReferenceExtras | undefined);
+  if (carried.length > 0) {
+    io.err.write(`constellation: note: the reference's format has no field for ${carried.join(', ')}; they travel under metadata.${EXTRAS_KEY}, which the reference ignores and 'constellation import' reads back\n`);
+  }
   return EXIT.ok;
 }

@@ -13,7 +13,7 @@ import { expectPositionals, parseArgs } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
 import { UsageError, fileProblem } from '../errors';
 import type { CliIo } from '../io';
-import { checkPinnedDevices } from '../plan-loader';
+import { checkPinnedDevices, pinnedDevices } from '../plan-loader';
 import { colourWanted, makeStyle } from '../render/format';
 import { toJsonReport } from '../render/json-report';
 import { renderSummary } from '../render/summary';
@@ -62,10 +62,12 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
     throw new UsageError(`the edits file this run was started with is gone: ${editsFile}`, 'pass --edits FILE to use another one', '--edits');
   }
   const editSource = editsFile !== undefined ? loadEditSource(editsFile, editsFile, restored.constellation.taskIds()) : undefined;
+  const logger = stderrLogger(io);
   return runSession(
     {
+      logger,
       constellation: restored.constellation,
-      devices: await openDevices(request, stderrLogger(io)),
+      devices: await openDevices(request, logger, { pinned: pinnedDevices(restored.constellation) }),
       runId,
       strategy: options.strategy ?? (meta.strategy as typeof options.strategy),
       editSource,

@@ -3,7 +3,7 @@ import { parseArgs, expectPositionals } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
 import type { CliIo } from '../io';
 import { packageVersion } from '../io';
-import { loadPlan } from '../plan-loader';
+import { loadPlan, pinnedDevices } from '../plan-loader';
 import { runSession, stderrLogger } from '../run-session';
 import { commandInfo } from '../usage';
 import { editOptionsWithoutEdits, loadEditSource, readRunOptions } from './run-options';
@@ -33,10 +33,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     maxConcurrent: options.maxConcurrent,
     startedAt: new Date().toISOString(),
   };
+  const logger = stderrLogger(io);
   return runSession(
     {
+      logger,
       constellation,
-      devices: await openDevices(request, stderrLogger(io)),
+      devices: await openDevices(request, logger, { pinned: pinnedDevices(constellation) }),
       strategy: options.strategy,
       editSource,
       lockScope: options.lockScope,

@@ -98,8 +98,9 @@ export class LiveDisplay implements ProgressView {
   private draw(): void {
     if (this.stopped) return;
     this.dirty = false;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
-    const height = Math.max(6, (this.stream.rows ?? 24) - 1);
+    // A terminal that reports no size (0, as some pseudo-terminals do) is taken as 80×24.
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
+    const height = Math.max(6, (this.stream.rows || 24) - 1);
     const lines = this.frame(width, height).map((l) => `${truncate(l, width)}\x1b[K`);
     // Each line is overwritten in place and cleared to its end; only what is left below the new
     // frame is erased. No erase-from-the-top: some terminals (tmux) push a cleared screen into

@@ -1,8 +1,12 @@
 import type { Problem } from '../model/errors';
 import { locateJsonError } from './json-locate';
 
-/** Parses JSON text; a syntax error becomes a {@link Problem} located by line and column. */
-export function parseJsonText(text: string): { value: unknown } | { problem: Problem } {
+/**
+ * Parses JSON text; a syntax error becomes a {@link Problem} located by line and column. A UTF-8
+ * byte-order mark (as some Windows editors save files) is not part of the text.
+ */
+export function parseJsonText(raw: string): { value: unknown } | { problem: Problem } {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
     return { value: JSON.parse(text) as unknown };
   } catch (err) {

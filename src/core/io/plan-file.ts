@@ -10,6 +10,7 @@ import { planFileSchema, type ParsedPlan, type PlanFile } from '../model/schema'
 import { dependencyDefinitionOf, dependencyFromDefinition, taskFromDefinition } from '../model/task-factory';
 import type { Dependency, Task } from '../model/types';
 import { parseJsonText } from './json-text';
+import { looksLikeReferenceFormat } from './reference-format';
 
 export interface LoadOptions {
   /** When given, every `device` must be one of these (I4). */
@@ -29,6 +30,9 @@ export function parsePlanText(text: string, options: LoadOptions = {}): Constell
 export function planFromJson(value: unknown, options: LoadOptions = {}): Constellation {
   const result = planFileSchema.safeParse(value);
   if (!result.success) {
+    if (looksLikeReferenceFormat(value)) {
+      throw new InvalidInputError([{ code: 'reference_format', message: "this looks like a plan in the reference's (UFO³ Galaxy) format, not a *.constellation.json: convert it first" }], options.source);
+    }
     const problems = result.error.issues.map((i): Problem => ({ code: 'invalid_field', message: i.message, path: formatPath(i.path) }));
     throw new InvalidInputError(problems, options.source);
   }

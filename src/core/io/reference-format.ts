@@ -4,6 +4,7 @@ import { InvalidInputError, type Problem } from '../model/errors';
 import { formatPath } from '../model/json-path';
 import type { DependencyType, TaskPriority, TaskStatus } from '../model/types';
 import type { PlanFile, TaskFile, DependencyFile } from '../model/schema';
+import { EXTRAS_KEY, isTaskDataObject, referenceExtrasSchema, taskExtrasOf, type ReferenceExtras, type TaskExtras } from './reference-extras';
 
 /**
  * The reference's (UFO³ Galaxy) constellation JSON: tasks and dependencies as maps keyed by id
@@ -75,6 +76,7 @@ export function importReference(value: unknown, source?: string): PlanFile {
   }
   const ref = parsed.data;
   const problems: Problem[] = [];
+  const { metadata, extras } = splitExtras(ref.metadata, problems);
   /** Entries of a map keyed by id or a list, each validated on its own so errors name the entry. */
   const entries = <T extends z.ZodType>(x: unknown, key: string, schema: T, idOf: (t: z.output<T>) => string | undefined): [string, z.output<T>, string][] => {
     if (x === undefined || x === null) return [];
@@ -121,6 +123,13 @@ export function importReference(value: unknown, source?: string): PlanFile {
     if (t.current_retry && task.status) task.attempts = t.current_retry + 1;
     if (t.task_data && Object.keys(t.task_data).length > 0) task.inputs = t.task_data;
     if (t.expected_output_type) task.metadata = { expectedOutputType: t.expected_output_type };
+    const more: TaskExtras | undefined = id ? extras?.tasks?.[id] : undefined;
+    if (more) {
+      if (more.retryBackoffMs !== undefined) task.retryBackoffMs = more.retryBackoffMs;
+      if (more.capabilities !== undefined) task.capabilities = more.capabilities;
+      if (more.metadata !== undefined) task.metadata = more.metadata;
+      if ('inputs' in more) task.inputs = more.inputs;
+    }
     if (t.created_at) task.createdAt = t.created_at;
     if (t.execution_start_time) task.startedAt = t.execution_start_time;
     if (t.execution_end_time) task.endedAt = t.execution_end_time;
@@ -134,6 +143,7 @@ export function importReference(value: unknown, source?: string): PlanFile {
     if (!TYPES.has(type as DependencyType)) problems.push({ code: 'invalid_field', message: `unknown dependency_type '${type}'`, path: `${path}.dependency_type` });
     else if (type !== 'unconditional') dep.type = type;
     if (typeof l.metadata?.when === 'string') dep.when = l.metadata.when;
+    if (typeof l.metadata?.satisfied === 'boolean') dep.satisfied = l.metadata.satisfied;
     if (l.condition_description && l.condition_description !== dep.when) dep.condition = l.condition_description;
     return dep as DependencyFile;
   });
@@ -142,7 +152,8 @@ export function importReference(value: unknown, source?: string): PlanFile {
   const plan: Record<string, unknown> = {};
   if (ref.constellation_id) plan.id = ref.constellation_id;
   if (ref.name) plan.name = ref.name;
-  if (ref.metadata && Object.keys(ref.metadata).length > 0) plan.metadata = ref.metadata;
+  if (extras?.request !== undefined) plan.request = extras.request;
+  if (metadata && Object.keys(metadata).length > 0) plan.metadata = metadata;
   plan.tasks = tasks;
   plan.dependencies = dependencies;
   return plan as PlanFile;
@@ -155,7 +166,10 @@ const iso = (s: string | undefined) => (s ? s.replace(/Z$/, '+00:00') : null);
 export function exportReference(c: Constellation, now = new Date()): Record<string, unknown> {
   const stamp = iso(now.toISOString());
   const tasks: Record<string, unknown> = {};
+  const extraTasks: Record<string, TaskExtras> = {};
   for (const t of c.tasks()) {
+    const more = taskExtrasOf(t);
+    if (more) extraTasks[t.id] = more;
     const deps = c.incoming(t.id).map((d) => d.from);
     const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
     const ended = t.endedAt ? Date.parse(t.endedAt) : NaN;
@@ -174,9 +188,9 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       timeout: t.timeoutMs !== undefined ? t.timeoutMs / 1000 : null,
       retry_count: t.retries,
       current_retry: Math.max(0, t.attempts - 1),
-      task_data: typeof t.inputs === 'object' && t.inputs !== null && !Array.isArray(t.inputs) ? t.inputs : t.inputs === undefined ? {} : { inputs: t.inputs },
+      task_data: isTaskDataObject(t.inputs) ? t.inputs : {},
       expected_output_type: typeof t.metadata?.expectedOutputType === 'string' ? t.metadata.expectedOutputType : null,
-      created_at: iso(t.createdAt) ?? stamp,
+      created_at: iso(t.createdAt),
       updated_at: stamp,
       execution_start_time: iso(t.startedAt),
       execution_end_time: iso(t.endedAt),
@@ -193,7 +207,7 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       to_task_id: d.to,
       dependency_type: d.type,
       condition_description: d.condition ?? d.when ?? '',
-      metadata: d.when ? { when: d.when } : {},
+      metadata: { ...(d.when ? { when: d.when } : {}), ...(d.satisfied !== undefined ? { satisfied: d.satisfied } : {}) },
       is_satisfied: c.task(d.from).status === 'completed',
       last_evaluation_result: null,
       last_evaluation_time: null,
@@ -201,18 +215,47 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       updated_at: stamp,
     };
   }
-  const state = c.state;
+  const extras: ReferenceExtras = {};
+  if (c.info.request !== undefined) extras.request = c.info.request;
+  if (Object.keys(extraTasks).length > 0) extras.tasks = extraTasks;
+  const metadata = Object.keys(extras).length > 0 ? { ...c.info.metadata, [EXTRAS_KEY]: extras } : c.info.metadata;
   return {
     constellation_id: c.id,
     name: c.info.name,
-    state,
+    state: c.state,
     tasks,
     dependencies,
-    metadata: c.info.metadata,
+    metadata,
     created_at: stamp,
     updated_at: stamp,
     execution_start_time: null,
     execution_end_time: null,
     execution_duration: null,
   };
+}
+
+/** Separates our extras from the reference constellation's own metadata. */
+function splitExtras(metadata: Record<string, unknown> | null | undefined, problems: Problem[]): { metadata: Record<string, unknown> | undefined; extras: ReferenceExtras | undefined } {
+  if (!metadata || !(EXTRAS_KEY in metadata)) return { metadata: metadata ?? undefined, extras: undefined };
+  const { [EXTRAS_KEY]: raw, ...rest } = metadata;
+  const parsed = referenceExtrasSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) problems.push({ code: 'invalid_field', message: i.message, path: formatPath(['metadata', EXTRAS_KEY, ...i.path]) });
+    return { metadata: rest, extras: undefined };
+  }
+  return { metadata: rest, extras: parsed.data };
+}
+
+/**
+ * True for a value that is plainly the reference's constellation JSON rather than a native plan
+ * (its `constellation_id`, or tasks keyed by id or carrying `task_id`), so a native loader can
+ * say so instead of listing schema errors.
+ */
+export function looksLikeReferenceFormat(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.constellation_id === 'string') return true;
+  const tasks = v.tasks;
+  if (typeof tasks === 'object' && tasks !== null && !Array.isArray(tasks)) return true;
+  return Array.isArray(tasks) && tasks.some((t) => typeof t === 'object' && t !== null && 'task_id' in t);
 }

@@ -53,16 +53,24 @@ export class LocalAgents {
   private readonly agents = new Map<string, Agent>();
   private readonly tokens = new Map<string, string>();
   private stopped = false;
+  /** Agents that did not start, and why (the others run without them). */
+  readonly failures: { readonly id: string; readonly reason: string }[] = [];
 
   private constructor(private readonly options: LocalAgentOptions) {}
 
+  /**
+   * Starts every agent. One that fails to start is recorded in {@link LocalAgents.failures} and
+   * the others go on; if none starts, that is an error.
+   */
   static async start(options: LocalAgentOptions): Promise<LocalAgents> {
     const set = new LocalAgents(options);
-    try {
-      await Promise.all(options.ids.map((id) => set.launch(id, 0)));
-    } catch (err) {
+    const results = await Promise.allSettled(options.ids.map((id) => set.launch(id, 0)));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') set.failures.push({ id: options.ids[i]!, reason: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+    });
+    if (set.agents.size === 0) {
       await set.stop();
-      throw err;
+      throw new AgentStartError(set.failures.map((f) => f.reason).join('; '));
     }
     return set;
   }
