@@ -1,18 +1,19 @@
 import type { Constellation } from '../core/model/constellation';
+import { parseBatch, type Operation } from '../core/editing/operations';
 import type { Violation } from '../core/editing/violations';
 import type { EditProposal, EditRequest, EditSource } from '../core/orchestrator/edit-source';
 
 /** A valid batch waiting for a decision. */
 export interface ProposedBatch {
   readonly round: number;
-  readonly operations: readonly unknown[];
+  readonly operations: readonly Operation[];
   /** What the agent said it is doing (`continue`/`finish`), and why, if it said. */
   readonly status: 'continue' | 'finish';
   readonly reason?: string | undefined;
   /** The live constellation the batch applies to. */
   readonly constellation: Constellation;
   /** Checks a subset (or any batch) against the current constellation without applying it. */
-  validate(operations: readonly unknown[]): readonly Violation[];
+  validate(operations: readonly Operation[]): readonly Violation[];
 }
 
 /** The user's decision: the indices of the operations to keep (empty: rejected). */
@@ -44,12 +45,15 @@ export class ReviewingEditSource implements EditSource {
   async propose(request: EditRequest): Promise<EditProposal | undefined> {
     const proposal = await this.inner.propose(request);
     if (!proposal || proposal.unreadable !== undefined || proposal.operations.length === 0 || proposal.status === 'fail') return proposal;
-    if (request.validate(proposal.operations).length > 0) return proposal;
-    const all = proposal.operations.map((_, i) => i);
+    // Invalid batches go back to the core as they came: it sends them for repair unreviewed.
+    const batch = parseBatch(proposal.operations);
+    if (!batch.ok || request.validate(batch.operations).length > 0) return proposal;
+    const operations = batch.operations;
+    const all = operations.map((_, i) => i);
     if (this.autoAccept()) return { ...proposal, review: { decision: 'auto_accepted', proposed: all.length, accepted: all } };
     const status = proposal.status ?? 'continue';
     const verdict = await this.reviewer.review(
-      { round: request.round, operations: proposal.operations, status, reason: proposal.reason, constellation: request.constellation, validate: (ops) => request.validate(ops) },
+      { round: request.round, operations, status, reason: proposal.reason, constellation: request.constellation, validate: (ops) => request.validate(ops) },
       request.signal,
     );
     const kept = [...new Set(verdict.accepted)].filter((i) => Number.isInteger(i) && i >= 0 && i < all.length).sort((a, b) => a - b);
@@ -58,7 +62,7 @@ export class ReviewingEditSource implements EditSource {
     return {
       status: decision === 'rejected' ? 'continue' : status,
       reason: proposal.reason,
-      operations: kept.map((i) => proposal.operations[i]),
+      operations: kept.map((i) => operations[i]),
       review: { decision, proposed: all.length, accepted: kept },
     };
   }

@@ -1,17 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/clock';
 import type { Constellation } from '../core/model/constellation';
 import type { AssignmentStrategy } from '../core/orchestrator/assignment';
 import type { EditSource, LockScope } from '../core/orchestrator/edit-source';
-import { Orchestrator } from '../core/orchestrator/orchestrator';
-import type { RunReport } from '../core/orchestrator/run-report';
-import { Journal } from '../core/persistence/journal';
+import type { RunReport } from '../core/report/run-report';
+import { FileJournalStore } from '../runtime/file-journal-store';
+import { JournalUnavailableError, prepareRun, type PreparedRun } from '../runtime/run-setup';
 import type { RestoredRun } from '../core/persistence/restore';
 import type { DeviceSet } from './device-spec';
 import { EXIT, fileProblem } from './errors';
 import type { CliIo, OutStream } from './io';
-import { colourWanted, makeStyle, plural, truncate } from './render/format';
-import { toJsonReport } from './render/json-report';
+import { toJsonReport } from '../core/report/json-report';
+import { plural } from '../core/report/words';
+import { colourWanted, makeStyle, truncate } from './render/format';
 import { LineReporter, type ProgressView } from './render/line-reporter';
 import { LiveDisplay } from './render/live-display';
 import { renderOutcomeLine, renderSummary } from './render/summary';
@@ -37,12 +37,6 @@ export interface SessionConfig {
   readonly logger: SessionLogger;
 }
 
-/** A sortable, readable run id: `20250101-120000-ab12`. */
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
 /** Exit status of a finished run. */
 export function exitCodeOf(state: string): number {
   return state === 'completed' ? EXIT.ok : EXIT.runFailed;
@@ -54,33 +48,32 @@ export function exitCodeOf(state: string): number {
  */
 export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number> {
   const c = cfg.constellation;
-  const runId = cfg.runId ?? newRunId();
   const progress: OutStream = cfg.json ? io.err : io.out;
   const style = makeStyle(colourWanted(progress, io.env));
-  const orchestrator = new Orchestrator(c, {
-    devices: cfg.devices.devices,
-    runId,
-    strategy: cfg.strategy,
-    editSource: cfg.editSource,
-    lockScope: cfg.lockScope,
-    editTimeoutMs: cfg.editTimeoutMs,
-    maxConcurrent: cfg.maxConcurrent,
-    startSeq: cfg.startSeq,
-    interrupted: cfg.interrupted,
-    logger: cfg.logger,
-  });
-  cfg.devices.attach?.(orchestrator);
-
-  let journal: Journal | undefined;
-  if (cfg.journal) {
-    try {
-      journal = new Journal(cfg.journal.root, runId, cfg.journal.meta);
-    } catch (err) {
-      throw fileProblem(cfg.journal.root, 'unwritable', `cannot write the journal: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    journal.attach(orchestrator);
+  let prepared: PreparedRun;
+  try {
+    prepared = prepareRun({
+      constellation: c,
+      devices: cfg.devices.devices,
+      runId: cfg.runId,
+      strategy: cfg.strategy,
+      editSource: cfg.editSource,
+      lockScope: cfg.lockScope,
+      editTimeoutMs: cfg.editTimeoutMs,
+      maxConcurrent: cfg.maxConcurrent,
+      startSeq: cfg.startSeq,
+      interrupted: cfg.interrupted,
+      logger: cfg.logger,
+      journal: cfg.journal ? { store: new FileJournalStore(cfg.journal.root), meta: cfg.journal.meta } : undefined,
+    });
+  } catch (err) {
+    if (err instanceof JournalUnavailableError) throw fileProblem(cfg.journal?.root ?? err.location, 'unwritable', err.message);
+    throw err;
   }
-  const journalDir = journal?.paths.dir;
+  const { orchestrator, journal } = prepared;
+  const runId = orchestrator.runId;
+  cfg.devices.attach?.(orchestrator);
+  const journalDir = journal?.location;
 
   if (!cfg.quiet) {
     const n = c.statusCounts();
@@ -104,7 +97,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
       return;
     }
     view?.stop();
-    journal?.close();
+    prepared.close();
     io.err.write(`constellation: ${signal} again, exiting without waiting${journalDir !== undefined ? `; journal in ${journalDir}` : ''}\n`);
     process.exit(EXIT.interrupted);
   };
@@ -119,7 +112,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
     view?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    journal?.close();
+    prepared.close();
     await cfg.devices.close();
   }
 

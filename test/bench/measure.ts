@@ -161,7 +161,7 @@ function measureEdits(c: BenchCase): Sample {
       { op: 'add_dependency', dependency: { from, to: id } },
     ];
     const t0 = performance.now();
-    const result = editor.apply(ops);
+    const result = editor.applyInput(ops);
     batches.push(performance.now() - t0);
     if (!result.ok) throw new Error(`E1 batch ${n} rejected: ${result.violations.map((v) => v.message).join('; ')}`);
   }

@@ -7,6 +7,7 @@ import type { RunEvent } from '../../src/core/events/event-map';
 import { planFromJson } from '../../src/core/io/plan-file';
 import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
 import { Journal } from '../../src/core/persistence/journal';
+import { FileJournalStore } from '../../src/runtime/file-journal-store';
 import { connectFleet, startAgents } from '../helpers/ws-devices';
 
 const TASKS = 1_000;
@@ -32,7 +33,7 @@ describe('chaos: agents killed and restarted while a large run goes on', () => {
     const c = chaosPlan();
     const o = new Orchestrator(c, { devices: fleet.specs(), runId: 'chaos-run' });
     fleet.attach(o);
-    const journal = new Journal(dir, o.runId, { test: 'chaos' });
+    const journal = new Journal(new FileJournalStore(dir), o.runId, { test: 'chaos' });
     journal.attach(o);
 
     let kills = 0;

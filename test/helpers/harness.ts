@@ -1,10 +1,23 @@
+import { after } from 'node:test';
 import type { RunEvent } from '../../src/core/events/event-map';
+import { Journal } from '../../src/core/persistence/journal';
+import { MemoryJournalStore } from '../../src/core/persistence/store';
+import { assertReplays, journalRun, type JournaledRun } from './replay-check';
 import { Orchestrator, type OrchestratorOptions } from '../../src/core/orchestrator/orchestrator';
 import type { Constellation } from '../../src/core/model/constellation';
 import { ControlledExecutor } from './controlled-executor';
 import { ManualClock, settle } from './manual-clock';
 
-/** An orchestrator on a manual clock with controlled devices, recording every event. */
+/** Every run a harness made in this test file: each is replayed from its journal at the end. */
+const journaled: JournaledRun[] = [];
+after(() => {
+  for (const run of journaled.splice(0)) assertReplays(run);
+});
+
+/**
+ * An orchestrator on a manual clock with controlled devices, recording every event. Its journal
+ * (in memory) is restored when the test file ends and must give exactly the live state.
+ */
 export function harness(c: Constellation, opts: Partial<OrchestratorOptions> & { deviceIds?: string[]; concurrency?: number; capabilities?: Record<string, string[]> } = {}) {
   const clock = new ManualClock();
   const exec = new ControlledExecutor();
@@ -19,6 +32,10 @@ export function harness(c: Constellation, opts: Partial<OrchestratorOptions> & {
   });
   const events: RunEvent[] = [];
   o.events.onAny((e) => events.push(e));
+  const store = new MemoryJournalStore(true);
+  const journal = new Journal(store, o.runId);
+  journal.attach(o);
+  journaled.push(journalRun(`run ${journaled.length + 1} of this file (${c.size} tasks)`, o, store, journal));
   let report: Awaited<ReturnType<Orchestrator['run']>> | undefined;
   const start = async () => {
     void o.run().then((r) => (report = r));

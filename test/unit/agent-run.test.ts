@@ -7,7 +7,7 @@ import { SimExecutor } from '../../src/core/executors/sim-executor';
 import { planFromJson } from '../../src/core/io/plan-file';
 import type { PlanFile, TaskFile } from '../../src/core/model/schema';
 import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
-import type { RunReport } from '../../src/core/orchestrator/run-report';
+import type { RunReport } from '../../src/core/report/run-report';
 import { ManualClock } from '../helpers/manual-clock';
 import { editAnswer, fencedBlocks, outsideFences, ScriptedChatModel } from '../helpers/scripted-chat-model';
 

@@ -20,7 +20,7 @@ function editor() {
 describe('edit batches', () => {
   it('applies a valid batch and reports the diff', () => {
     const e = editor();
-    const r = e.apply([
+    const r = e.applyInput([
       { op: 'add_task', task: { id: 'x', device: 'd1' } },
       { op: 'add_dependency', dependency: { from: 'c', to: 'x', type: 'success_only' } },
       { op: 'update_task', taskId: 'd', changes: { priority: 'high', description: 'now urgent' } },
@@ -47,11 +47,11 @@ describe('edit batches', () => {
       { op: 'add_dependency', dependency: { from: 'ok1', to: 'd' } },
     ];
     // Schema errors are reported before anything is tried.
-    const r = e.apply([...semantic.slice(0, 5), { op: 'frobnicate' }, semantic[5]]);
+    const r = e.applyInput([...semantic.slice(0, 5), { op: 'frobnicate' }, semantic[5]]);
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.deepEqual(r.violations.map((v) => [v.opIndex, v.code]), [[5, 'invalid_operation']]);
-    const r2 = e.apply(semantic);
+    const r2 = e.applyInput(semantic);
     assert.equal(r2.ok, false);
     if (r2.ok) return;
     assert.deepEqual(
@@ -81,17 +81,17 @@ describe('edit batches', () => {
       { op: 'add_dependency', dependency: { from: 'd', to: 'a' } },
     ];
     for (const [i, op] of ops.entries()) {
-      const r = e.apply([op]);
+      const r = e.applyInput([op]);
       assert.equal(r.ok, false, `op ${i} should be refused`);
       if (!r.ok) assert.equal(r.violations[0]!.code, 'not_modifiable', JSON.stringify(r.violations));
     }
     // An edge out of a finished task into a pending one is fine.
-    assert.equal(e.apply([{ op: 'add_dependency', dependency: { from: 'b', to: 'd' } }]).ok, true);
+    assert.equal(e.applyInput([{ op: 'add_dependency', dependency: { from: 'b', to: 'd' } }]).ok, true);
   });
 
   it('I2: a cycle is rejected, also through several edges added in one batch', () => {
     const e = editor();
-    const r = e.apply([
+    const r = e.applyInput([
       { op: 'add_dependency', dependency: { from: 'c', to: 'd' } },
       { op: 'add_dependency', dependency: { from: 'd', to: 'a' } },
     ]);
@@ -103,17 +103,17 @@ describe('edit batches', () => {
   it('I2: the incremental order stays valid after edges are added against it', () => {
     const c = aConstellation(['a', 'b', 'c', 'd', 'e'], []);
     const e = new ConstellationEditor(c);
-    assert.ok(e.apply([{ op: 'add_dependency', dependency: { from: 'e', to: 'a' } }]).ok);
-    assert.ok(e.apply([{ op: 'add_dependency', dependency: { from: 'd', to: 'e' } }]).ok);
-    assert.ok(e.apply([{ op: 'add_dependency', dependency: { from: 'a', to: 'b' } }]).ok);
-    const r = e.apply([{ op: 'add_dependency', dependency: { from: 'b', to: 'd' } }]);
+    assert.ok(e.applyInput([{ op: 'add_dependency', dependency: { from: 'e', to: 'a' } }]).ok);
+    assert.ok(e.applyInput([{ op: 'add_dependency', dependency: { from: 'd', to: 'e' } }]).ok);
+    assert.ok(e.applyInput([{ op: 'add_dependency', dependency: { from: 'a', to: 'b' } }]).ok);
+    const r = e.applyInput([{ op: 'add_dependency', dependency: { from: 'b', to: 'd' } }]);
     assert.equal(r.ok, false);
     for (const dep of c.dependencies()) assert.ok(c.topoPosition(dep.from) < c.topoPosition(dep.to), `${dep.from} before ${dep.to}`);
   });
 
   it('I4: references must point at ancestors; devices must exist; ids unique', () => {
     const e = editor();
-    const r = e.apply([
+    const r = e.applyInput([
       { op: 'add_task', task: { id: 'r1', description: 'use ${tasks.d.result}' } },
       { op: 'add_task', task: { id: 'r2', inputs: { x: '${tasks.nope.result}' } } },
       { op: 'add_task', task: { id: 'r3', description: 'from ${tasks.c.result.files[0]}' } },
@@ -126,15 +126,15 @@ describe('edit batches', () => {
       assert.match(r.violations[1]!.message, /unknown task 'nope'/);
     }
     // Removing the edge that makes a referenced task an ancestor is refused too.
-    assert.ok(e.apply([{ op: 'add_task', task: { id: 'r3', description: 'from ${tasks.a.result}' } }, { op: 'add_dependency', dependency: { from: 'b', to: 'r3' } }]).ok);
-    const cut = e.apply([{ op: 'remove_dependency', dependencyId: 'a->b' }]);
+    assert.ok(e.applyInput([{ op: 'add_task', task: { id: 'r3', description: 'from ${tasks.a.result}' } }, { op: 'add_dependency', dependency: { from: 'b', to: 'r3' } }]).ok);
+    const cut = e.applyInput([{ op: 'remove_dependency', dependencyId: 'a->b' }]);
     assert.equal(cut.ok, false);
     if (!cut.ok) assert.equal(cut.violations[0]!.code, 'bad_reference');
   });
 
   it('bad conditions are rejected with the parser message', () => {
     const e = editor();
-    const r = e.apply([{ op: 'update_dependency', dependencyId: 'a->b', changes: { type: 'conditional', when: 'result.x ==' } }]);
+    const r = e.applyInput([{ op: 'update_dependency', dependencyId: 'a->b', changes: { type: 'conditional', when: 'result.x ==' } }]);
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.violations[0]!.code, 'bad_condition');
   });
@@ -148,9 +148,9 @@ describe('edit batches', () => {
   it('undo and redo applied batches', () => {
     const e = editor();
     const start = snapshot(e);
-    assert.ok(e.apply([{ op: 'remove_task', taskId: 'b' }]).ok);
+    assert.ok(e.applyInput([{ op: 'remove_task', taskId: 'b' }]).ok);
     const afterRemove = snapshot(e);
-    assert.ok(e.apply([{ op: 'update_task', taskId: 'd', changes: { device: 'd1', tips: ['x'] } }]).ok);
+    assert.ok(e.applyInput([{ op: 'update_task', taskId: 'd', changes: { device: 'd1', tips: ['x'] } }]).ok);
     assert.ok(e.undo()?.ok);
     assert.equal(snapshot(e), afterRemove);
     assert.ok(e.undo()?.ok);
@@ -165,7 +165,7 @@ describe('edit batches', () => {
 
   it('undo is refused once the edited task has started', () => {
     const e = editor();
-    assert.ok(e.apply([{ op: 'add_task', task: { id: 'n' } }]).ok);
+    assert.ok(e.applyInput([{ op: 'add_task', task: { id: 'n' } }]).ok);
     e.constellation.transition('n', 'running');
     const r = e.undo();
     assert.equal(r?.ok, false);

@@ -6,7 +6,7 @@ import {
   TaskReferenceError,
   type ResolvedValueSource,
   type TaskReference,
-} from '../../src/core/references';
+} from '../../src/core/expr/references';
 
 /** A source backed by a plain map of task id → status/result; records the ids asked for. */
 function sourceOf(tasks: Record<string, { status: string; result?: unknown }>): ResolvedValueSource & { asked: string[] } {

@@ -1,21 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { RunEndReason, RunEvent } from '../../core/events/event-map';
+import type { RunEnd } from '../../core/state/run-state';
 import { ConstellationError, InvalidInputError } from '../../core/model/errors';
-import type { ConstellationState } from '../../core/model/types';
 import { ASSIGNMENT_STRATEGIES } from '../../core/orchestrator/assignment';
 import { MetricsRecorder } from '../../core/orchestrator/metrics';
-import { buildReport } from '../../core/orchestrator/run-report';
-import { runPaths } from '../../core/persistence/journal';
+import { buildReport } from '../../core/report/run-report';
 import { restoreRun, type RestoredRun } from '../../core/persistence/restore';
+import { FileJournalStore, runPaths } from '../../runtime/file-journal-store';
 import { expectPositionals, parseArgs } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
 import { UsageError, fileProblem } from '../errors';
 import type { CliIo } from '../io';
 import { checkPinnedDevices, pinnedDevices } from '../plan-loader';
 import { colourWanted, makeStyle } from '../render/format';
-import { toJsonReport } from '../render/json-report';
+import { toJsonReport } from '../../core/report/json-report';
 import { renderSummary } from '../render/summary';
 import { exitCodeOf, runSession, stderrLogger } from '../run-session';
 import { commandInfo, DEFAULT_JOURNAL_ROOT } from '../usage';
@@ -48,11 +47,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   if (!parsedMeta.success) throw fileProblem(paths.meta, 'invalid_field', `run.json is not what 'run' writes: ${parsedMeta.error.issues[0]?.message ?? 'invalid'}`);
   const meta = parsedMeta.data;
 
-  // restoreRun misses the end of a run that ended cleanly (the journal snapshots at the end
-  // event, and restore only looks for it after the snapshot's seq), so the journal's last
-  // lifecycle event is read here as well. See the report of this core bug.
-  const end = lastEnd(paths.events);
-  if (restored.ended || end) return alreadyEnded(restored, end, paths.dir, options.json, io);
+  if (restored.ended) return alreadyEnded(restored, restored.ended, paths.dir, options.json, io);
 
   const devicesText = options.devices ?? meta.devices ?? DEFAULT_DEVICES;
   const request = parseDeviceOption(devicesText, io.cwd);
@@ -88,7 +83,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
 function restore(root: string, runId: string): RestoredRun {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/.test(runId)) throw new UsageError(`'${runId}' is not a run id`, undefined, runId);
   try {
-    return restoreRun(root, runId);
+    return restoreRun(new FileJournalStore(root), runId);
   } catch (err) {
     if (err instanceof ConstellationError && err.code === 'unknown_run') {
       const runs = knownRuns(root);
@@ -100,49 +95,19 @@ function restore(root: string, runId: string): RestoredRun {
   }
 }
 
-/** Run ids under a journal root, newest first. */
+/** Run ids under a journal root, newest first (run ids sort by their start time). */
 function knownRuns(root: string): string[] {
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, 'snapshot.json')))
-    .map((d) => ({ name: d.name, at: fs.statSync(path.join(root, d.name, 'snapshot.json')).mtimeMs }))
-    .sort((a, b) => b.at - a.at)
-    .map((d) => d.name);
+  return new FileJournalStore(root).runIds().sort().reverse();
 }
 
 /** A run that already ended is not run again: say so, show its outcome, exit with its code. */
-function alreadyEnded(restored: RestoredRun, end: RunEnd | undefined, dir: string, json: boolean, io: CliIo): number {
-  const state = (end?.state ?? restored.ended!.state) as ConstellationState;
-  const report = buildReport(restored.runId, restored.constellation, state, end?.reason, new MetricsRecorder().summary(end?.durationMs ?? 0, 0));
-  io.err.write(`constellation: run ${restored.runId} already ended (${state}); nothing to resume\n`);
+function alreadyEnded(restored: RestoredRun, end: RunEnd, dir: string, json: boolean, io: CliIo): number {
+  const report = buildReport(restored.runId, restored.constellation, end.state, end.reason, new MetricsRecorder().summary(end.durationMs, 0));
+  io.err.write(`constellation: run ${restored.runId} already ended (${end.state}); nothing to resume\n`);
   if (json) io.out.write(`${JSON.stringify(toJsonReport(report, dir), null, 2)}\n`);
   else {
     const style = makeStyle(colourWanted(io.out, io.env));
     io.out.write(renderSummary(report, restored.constellation, { style, width: io.out.isTTY && io.out.columns ? io.out.columns - 1 : undefined, journalDir: dir }));
   }
-  return exitCodeOf(state);
-}
-
-interface RunEnd {
-  readonly state: string;
-  readonly durationMs: number;
-  readonly reason?: RunEndReason;
-}
-
-/** The end of the run if the journal's last lifecycle event is one (a later start means it was resumed). */
-function lastEnd(eventsFile: string): RunEnd | undefined {
-  if (!fs.existsSync(eventsFile)) return undefined;
-  const lines = fs.readFileSync(eventsFile, 'utf8').trimEnd().split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      const e = JSON.parse(lines[i]!) as RunEvent;
-      if (e.type === 'constellation_started') return undefined;
-      if (e.type === 'constellation_completed') return { state: e.state, durationMs: e.durationMs };
-      if (e.type === 'constellation_failed') return { state: e.state, durationMs: e.durationMs, reason: e.reason };
-    } catch (err) {
-      if (!(err instanceof SyntaxError)) throw err;
-    }
-  }
-  return undefined;
+  return exitCodeOf(end.state);
 }

@@ -1,4 +1,6 @@
 import type { TaskStatus } from '../../core/model/types';
+import type { Tone } from '../../core/report/event-text';
+import { ANSI_SEQUENCE } from '../../core/report/words';
 import type { OutStream } from '../io';
 
 /** ANSI styling that becomes the identity when colour is off. */
@@ -65,33 +67,12 @@ export function statusColour(style: Style, status: TaskStatus): (s: string) => s
   }
 }
 
-/** `850ms`, `1.2s`, `42s`, `3m 07s`, `1h 02m`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** Milliseconds between two ISO timestamps, if both are there. */
-export function spanMs(startedAt: string | undefined, endedAt: string | undefined): number | undefined {
-  if (startedAt === undefined || endedAt === undefined) return undefined;
-  const d = Date.parse(endedAt) - Date.parse(startedAt);
-  return Number.isFinite(d) ? d : undefined;
-}
-
-// eslint-disable-next-line no-control-regex -- terminal escape sequences are what is matched
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 // eslint-disable-next-line no-control-regex -- the same, anchored where truncate looks
 const ANSI_AT = /\x1b\[[0-9;?]*[A-Za-z]/y;
 
 /** Width on screen, ignoring escape sequences (one column per code point is close enough here). */
 export function visibleWidth(s: string): number {
-  return [...s.replace(ANSI, '')].length;
+  return [...s.replace(ANSI_SEQUENCE, '')].length;
 }
 
 /** Cuts `s` to `width` columns on screen, keeping escape sequences intact and ending with `…`. */
@@ -123,19 +104,7 @@ export function pad(s: string, width: number): string {
   return t + ' '.repeat(Math.max(0, width - visibleWidth(t)));
 }
 
-/** Makes one line of arbitrary text printable: control characters go, tabs become spaces. */
-export function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  return s.replace(ANSI, '').replace(/\t/g, '  ').replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trimEnd();
-}
-
-/** A short JSON rendering of a result for one table cell or line. */
-export function preview(value: unknown, max = 60): string {
-  if (value === undefined) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? typeof value;
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
+/** Colours a line by its tone. */
+export function toneColour(style: Style, tone: Tone): (s: string) => string {
+  return { info: style.cyan, good: style.green, bad: style.red, warn: style.yellow, muted: style.gray }[tone];
 }

@@ -1,8 +1,9 @@
 import type { Disposable } from '../../core/events/event-bus';
 import type { Orchestrator } from '../../core/orchestrator/orchestrator';
 import type { OutStream } from '../io';
-import { describeEvent, toneColour } from './event-text';
-import { oneLine, plural, type Style } from './format';
+import { describeEvent } from '../../core/report/event-text';
+import { oneLine, plural } from '../../core/report/words';
+import { toneColour, type Style } from './format';
 
 const VERB_WIDTH = 11;
 

@@ -1,8 +1,9 @@
 import type { Disposable } from '../../core/events/event-bus';
 import type { Orchestrator } from '../../core/orchestrator/orchestrator';
 import type { OutStream } from '../io';
-import { describeEvent, toneColour } from './event-text';
-import { formatDuration, oneLine, pad, statusColour, truncate, type Style } from './format';
+import { describeEvent } from '../../core/report/event-text';
+import { formatDuration, oneLine } from '../../core/report/words';
+import { pad, statusColour, toneColour, truncate, type Style } from './format';
 import type { ProgressView } from './line-reporter';
 
 interface RunningTask {

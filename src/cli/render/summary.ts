@@ -1,7 +1,8 @@
 import type { Constellation } from '../../core/model/constellation';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../core/model/types';
-import type { RunReport } from '../../core/orchestrator/run-report';
-import { formatDuration, oneLine, pad, plural, spanMs, statusColour, truncate, visibleWidth, type Style } from './format';
+import type { RunReport } from '../../core/report/run-report';
+import { endStateLabel, formatDuration, oneLine, plural, spanMs } from '../../core/report/words';
+import { pad, statusColour, truncate, visibleWidth, type Style } from './format';
 
 export interface SummaryOptions {
   readonly style: Style;
@@ -12,16 +13,6 @@ export interface SummaryOptions {
   /** Rows of the task table before the rest is summarised. */
   readonly maxRows?: number;
 }
-
-const STATE_WORDS: Record<string, string> = {
-  completed: 'completed',
-  failed: 'failed',
-  partially_failed: 'partially failed',
-  cancelled: 'cancelled',
-  executing: 'stopped while executing',
-  ready: 'did not start',
-  created: 'empty',
-};
 
 /** Rows shown first when the table must be cut: what went wrong before what went right. */
 const SEVERITY: Record<TaskStatus, number> = { failed: 0, cancelled: 1, skipped: 2, running: 3, ready: 4, pending: 5, completed: 6 };
@@ -44,7 +35,7 @@ export function renderSummary(report: RunReport, c: Constellation, options: Summ
 }
 
 function headline(report: RunReport, s: Style): string {
-  const stateText = STATE_WORDS[report.state] ?? report.state;
+  const stateText = endStateLabel(report.state);
   const mark = report.state === 'completed' ? s.green(`✔ ${stateText}`) : report.state === 'cancelled' ? s.magenta(`■ ${stateText}`) : s.red(`✖ ${stateText}`);
   const stalled = report.reason?.code === 'stalled' ? s.red(' (stalled)') : '';
   return `${s.bold(report.name)}: ${mark}${stalled} in ${formatDuration(report.metrics.durationMs)}`;

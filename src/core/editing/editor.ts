@@ -1,8 +1,8 @@
 import type { Constellation } from '../model/constellation';
-import { formatPath } from '../model/json-path';
 import { applyOperation, isPendingTask, type AppliedOperation, type DeviceCatalog } from './apply-operation';
-import { operationSchema, type Operation, type OperationInput } from './operations';
-import { checkTaskReferences, referencedTasks } from './reference-check';
+import { MAX_BATCH_SIZE, parseBatch, type Operation, type OperationInput } from './operations';
+import { hasReferences } from '../expr/references';
+import { checkTaskReferences } from './reference-check';
 import { violation, type Violation } from './violations';
 import type { Task } from '../model/types';
 
@@ -56,20 +56,29 @@ export class ConstellationEditor {
     private readonly options: EditorOptions = {},
   ) {
     this.historyLimit = options.historyLimit ?? 100;
-    this.maxBatchSize = options.maxBatchSize ?? 10_000;
+    this.maxBatchSize = options.maxBatchSize ?? MAX_BATCH_SIZE;
     this.isModifiable = options.isModifiable ?? isPendingTask;
     for (const task of constellation.tasks()) this.indexReferences(task);
   }
 
-  /** Checks a batch without changing anything. */
+  /** Checks a batch from outside (not yet read) without changing anything. */
   validate(batch: unknown): readonly Violation[] {
-    const result = this.run(batch, false);
+    const parsed = parseBatch(batch, this.maxBatchSize);
+    if (!parsed.ok) return parsed.violations;
+    const result = this.run(parsed.operations, false);
     return result.ok ? [] : result.violations;
   }
 
+  /** Reads a batch from outside, then applies it as {@link ConstellationEditor.apply} does. */
+  applyInput(batch: unknown): EditResult {
+    const parsed = parseBatch(batch, this.maxBatchSize);
+    return parsed.ok ? this.apply(parsed.operations) : { ok: false, violations: parsed.violations };
+  }
+
   /** Applies a batch all-or-nothing; on success it becomes undoable. */
-  apply(batch: unknown): EditResult {
-    const result = this.run(batch, true);
+  apply(operations: readonly Operation[]): EditResult {
+    if (operations.length > this.maxBatchSize) return { ok: false, violations: [violation('batch_too_large', -1, `a batch holds at most ${this.maxBatchSize} operations, got ${operations.length}`)] };
+    const result = this.run(operations, true);
     if (result.ok) {
       this.undoStack.push({ forward: result.diff.operations, inverse: result.inverse });
       if (this.undoStack.length > this.historyLimit) this.undoStack.shift();
@@ -90,7 +99,7 @@ export class ConstellationEditor {
   undo(): EditResult | undefined {
     const entry = this.undoStack.at(-1);
     if (!entry) return undefined;
-    const result = this.run(entry.inverse, true);
+    const result = this.runInput(entry.inverse);
     if (result.ok) {
       this.undoStack.pop();
       this.redoStack.push(entry);
@@ -101,7 +110,7 @@ export class ConstellationEditor {
   redo(): EditResult | undefined {
     const entry = this.redoStack.at(-1);
     if (!entry) return undefined;
-    const result = this.run(entry.forward, true);
+    const result = this.runInput(entry.forward);
     if (result.ok) {
       this.redoStack.pop();
       this.undoStack.push({ forward: entry.forward, inverse: result.inverse });
@@ -109,9 +118,13 @@ export class ConstellationEditor {
     return result;
   }
 
-  private run(batch: unknown, commit: boolean): EditResult {
-    const parsed = this.parse(batch);
-    if (!Array.isArray(parsed)) return { ok: false, violations: parsed.violations };
+  /** Undo and redo replay operations the editor wrote itself; they are read like any other. */
+  private runInput(batch: readonly OperationInput[]): EditResult {
+    const parsed = parseBatch(batch, Number.POSITIVE_INFINITY);
+    return parsed.ok ? this.run(parsed.operations, true) : { ok: false, violations: parsed.violations };
+  }
+
+  private run(parsed: readonly Operation[], commit: boolean): EditResult {
     const ctx = { constellation: this.constellation, devices: this.options.devices, isModifiable: this.isModifiable };
     const applied: AppliedOperation[] = [];
     const violations: Violation[] = [];
@@ -141,28 +154,6 @@ export class ConstellationEditor {
     return { ok: true, diff: diffOf(parsed, applied), inverse: inverseOf(applied) };
   }
 
-  private parse(batch: unknown): Operation[] | { violations: Violation[] } {
-    if (!Array.isArray(batch)) {
-      return { violations: [violation('invalid_operation', -1, 'a batch must be a list of operations')] };
-    }
-    if (batch.length > this.maxBatchSize) {
-      return { violations: [violation('batch_too_large', -1, `a batch holds at most ${this.maxBatchSize} operations, got ${batch.length}`)] };
-    }
-    const ops: Operation[] = [];
-    const violations: Violation[] = [];
-    batch.forEach((raw, i) => {
-      const r = operationSchema.safeParse(raw);
-      if (r.success) ops.push(r.data);
-      else {
-        for (const issue of r.error.issues) {
-          const path = formatPath([i, ...issue.path]);
-          violations.push(violation('invalid_operation', i, `operation ${i}: ${path}: ${issue.message}`, path));
-        }
-      }
-    });
-    return violations.length > 0 ? { violations } : ops;
-  }
-
   /**
    * Re-checks data references of tasks the batch touched and, when it removed edges or tasks,
    * of every task that has references (a removal can disconnect an ancestor).
@@ -183,14 +174,9 @@ export class ConstellationEditor {
     return out;
   }
 
+  /** Malformed references count too: such a task stays under watch so the problem is reported again. */
   private indexReferences(task: Task): void {
-    let has = false;
-    try {
-      has = referencedTasks(task).length > 0;
-    } catch {
-      has = true; // malformed: keep it under watch so the problem is reported again
-    }
-    if (has) this.tasksWithReferences.add(task.id);
+    if (hasReferences(task)) this.tasksWithReferences.add(task.id);
     else this.tasksWithReferences.delete(task.id);
   }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { formatPath } from '../model/json-path';
+import { violation, type Violation } from './violations';
 import { DEPENDENCY_ID_PATTERN, dependencyTypeSchema, taskDefinitionShape, taskFileSchema, ID_PATTERN } from '../model/schema';
 
 const taskId = z.string().regex(ID_PATTERN, { message: 'not a valid task id' });
@@ -58,3 +60,33 @@ export type TaskChanges = z.output<typeof taskChangesSchema>;
 
 /** A batch: applied all-or-nothing. */
 export const batchSchema = z.array(operationSchema);
+
+/** Largest batch accepted by default. */
+export const MAX_BATCH_SIZE = 10_000;
+
+/** A batch read from outside: typed operations, or every reason it is not one. */
+export type ParsedBatch = { readonly ok: true; readonly operations: Operation[] } | { readonly ok: false; readonly violations: Violation[] };
+
+/**
+ * Reads a batch that came from outside (a model, a file, a chat tool): from here on its
+ * operations travel typed. Each problem names its operation and the field.
+ */
+export function parseBatch(batch: unknown, maxBatchSize = MAX_BATCH_SIZE): ParsedBatch {
+  if (!Array.isArray(batch)) return { ok: false, violations: [violation('invalid_operation', -1, 'a batch must be a list of operations')] };
+  if (batch.length > maxBatchSize) {
+    return { ok: false, violations: [violation('batch_too_large', -1, `a batch holds at most ${maxBatchSize} operations, got ${batch.length}`)] };
+  }
+  const operations: Operation[] = [];
+  const violations: Violation[] = [];
+  (batch as readonly unknown[]).forEach((raw, i) => {
+    const r = operationSchema.safeParse(raw);
+    if (r.success) operations.push(r.data);
+    else {
+      for (const issue of r.error.issues) {
+        const path = formatPath([i, ...issue.path]);
+        violations.push(violation('invalid_operation', i, `operation ${i}: ${path}: ${issue.message}`, path));
+      }
+    }
+  });
+  return violations.length > 0 ? { ok: false, violations } : { ok: true, operations };
+}

@@ -1,5 +1,5 @@
 import type { Constellation } from '../model/constellation';
-import { findReferences, TaskReferenceError } from '../references';
+import { findReferences, TaskReferenceError } from '../expr/references';
 import type { Task } from '../model/types';
 import { violation, type Violation } from './violations';
 
@@ -19,11 +19,6 @@ export function isAncestor(c: Constellation, ancestor: string, task: string): bo
     }
   }
   return false;
-}
-
-/** Ids of the tasks a task's description, tips and inputs refer to. Throws on malformed ones. */
-export function referencedTasks(task: Task): string[] {
-  return findReferences(task).map((r) => r.taskId);
 }
 
 /**
@@ -57,3 +52,4 @@ export function checkTaskReferences(c: Constellation, task: Task, opIndex: numbe
   }
   return out;
 }
+

@@ -1,13 +1,13 @@
 import EventEmitter from 'eventemitter3';
 import type { Clock, Logger } from '../clock';
+import type { Disposable } from '../lifecycle/disposable';
 import type { EventPayloads, EventType, RunEvent } from './event-map';
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable };
 
 /**
- * The run's typed event stream. Stamps every event with `runId`, `seq` and a timestamp, keeps
+ * The run's typed event stream. Stamps every event with `runId`, `seq` and a timestamp, applies
+ * it to the run's state (when given a reducer), keeps
  * a bounded window of recent events for views that reconnect, and isolates observers: one
  * that throws is logged and the others still run; the scheduler never sees the error.
  */
@@ -20,11 +20,15 @@ export class EventBus {
     readonly runId: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    options: { startSeq?: number; recentLimit?: number } = {},
+    options: { startSeq?: number; recentLimit?: number; apply?: (event: RunEvent) => void } = {},
   ) {
     this.seq = options.startSeq ?? 0;
     this.recentLimit = options.recentLimit ?? 10_000;
+    this.apply = options.apply;
   }
+
+  /** Folds each event into the run's state before any observer sees it (see `applyEvent`). */
+  private readonly apply: ((event: RunEvent) => void) | undefined;
 
   private readonly recentLimit: number;
 
@@ -47,6 +51,7 @@ export class EventBus {
 
   emit<K extends EventType>(type: K, payload: EventPayloads[K]): RunEvent<K> {
     const event = { type, runId: this.runId, seq: ++this.seq, timestamp: this.clock.now(), ...payload } as unknown as RunEvent<K>;
+    this.apply?.(event);
     this.recent.push(event);
     if (this.recent.length > this.recentLimit * 2) this.recent.splice(0, this.recent.length - this.recentLimit);
     this.emitter.emit('*', event);

@@ -25,7 +25,10 @@ export interface RunEndReason {
 /** Payloads of the orchestrator's events (without {@link EventBase}). */
 export interface EventPayloads {
   constellation_started: { constellationId: string; taskCount: number; resumed: boolean };
-  task_ready: { taskId: string };
+  /** Its dependencies are satisfied; `device` is where it is queued (absent: it waits for a device able to take it). */
+  task_ready: { taskId: string; device?: string | undefined };
+  /** A ready task waits again (an edit gave it a new dependency, or changed it while it was queued). */
+  task_waiting: { taskId: string; reason: string };
   task_started: { taskId: string; device: string; attempt: number };
   task_output: { taskId: string; attempt: number; stream: OutputStream; data: string; chunk: number };
   task_completed: { taskId: string; device: string; attempt: number; result: unknown; durationMs: number };
@@ -40,6 +43,8 @@ export interface EventPayloads {
   task_cancelled: { taskId: string; reason: string; wasRunning: boolean };
   task_skipped: { taskId: string; reason: string; upstream: string };
   task_interrupted: { taskId: string; device?: string | undefined; attempt: number };
+  /** A finished task runs again (an explicit retry); `reopened` are tasks it had skipped, which wait again. */
+  task_reset: { taskId: string; reopened: readonly string[] };
   constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
   edit_proposed: { round: number; triggeredBy: readonly string[]; operations: readonly OperationInput[]; status: string; attempt: number };
   edit_rejected: {
@@ -67,3 +72,27 @@ export type EventType = keyof EventPayloads;
 
 /** A fully stamped event of type `K`. */
 export type RunEvent<K extends EventType = EventType> = K extends EventType ? EventBase & { readonly type: K } & Readonly<EventPayloads[K]> : never;
+
+/** Every event type, for code that must handle them all (a test checks each is replayed). */
+export const EVENT_TYPES: readonly EventType[] = Object.keys({
+  constellation_started: 1,
+  task_ready: 1,
+  task_waiting: 1,
+  task_started: 1,
+  task_output: 1,
+  task_completed: 1,
+  task_failed: 1,
+  task_cancelled: 1,
+  task_skipped: 1,
+  task_interrupted: 1,
+  task_reset: 1,
+  constellation_modified: 1,
+  edit_proposed: 1,
+  edit_rejected: 1,
+  edit_reviewed: 1,
+  run_paused: 1,
+  run_resumed: 1,
+  device_status_changed: 1,
+  constellation_completed: 1,
+  constellation_failed: 1,
+} satisfies Record<EventType, 1>) as EventType[];

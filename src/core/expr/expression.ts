@@ -4,7 +4,8 @@
  * nothing is ever handed to `eval` or `Function`, and evaluation only reads own data properties
  * of plain data, so no getter, prototype or host function can be reached.
  */
-import { ExpressionError } from './lexer';
+import { isPlainObject, ownDataValue, readOwn } from './access';
+import { ExpressionError } from './errors';
 import {
   FORBIDDEN_PROPERTIES,
   parseExpression,
@@ -144,41 +145,17 @@ function ordered<T extends number | string>(op: '<' | '<=' | '>' | '>=', a: T, b
   return a >= b;
 }
 
-/**
- * Reads `key` from `target` the safe way: own data properties of arrays and plain objects,
- * `length` and indices of strings, and `undefined` for everything else.
- */
+/** Reads `key` from `target` as data (see ./access), never a prototype-reaching name. */
 function readProperty(target: unknown, key: unknown): unknown {
   const name = propertyName(key);
   if (name === undefined || FORBIDDEN_PROPERTIES.has(name)) return undefined;
-  if (typeof target === 'string') {
-    if (name === 'length') return target.length;
-    const index = /^(?:0|[1-9]\d*)$/.test(name) ? Number(name) : -1;
-    return index >= 0 && index < target.length ? target.charAt(index) : undefined;
-  }
-  if (Array.isArray(target) || isPlainObject(target)) return ownDataValue(target as object, name);
-  return undefined;
+  return readOwn(target, name);
 }
 
 function propertyName(key: unknown): string | undefined {
   if (typeof key === 'string') return key;
   if (typeof key === 'number' && Number.isInteger(key) && key >= 0) return String(key);
   return undefined;
-}
-
-// Descriptors rather than `obj[name]`: accessors are never invoked, so a getter cannot run
-// code or throw during evaluation.
-function ownDataValue(target: object, name: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(target, name);
-  if (descriptor === undefined || !('value' in descriptor)) return undefined;
-  const value: unknown = descriptor.value;
-  return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Strict equality for primitives, structural equality for arrays and plain objects. */

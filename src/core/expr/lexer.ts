@@ -1,19 +1,10 @@
+import { escapeFor } from './access';
+import { ExpressionError } from './errors';
+
+export { ExpressionError };
+
 /** Longest source accepted; conditions are one-liners, so anything longer is a mistake or an attack. */
 export const MAX_SOURCE_LENGTH = 2000;
-
-/** Raised for every problem in an expression's source, always pointing at a character offset. */
-export class ExpressionError extends Error {
-  /** Stable machine-readable code shared by every expression problem. */
-  readonly code = 'bad_expression';
-  /** Zero-based offset into the source where the problem was detected. */
-  readonly position: number;
-
-  constructor(message: string, position: number) {
-    super(message);
-    this.name = 'ExpressionError';
-    this.position = position;
-  }
-}
 
 /** Operators and delimiters the language knows. */
 export type Punctuator =
@@ -30,7 +21,6 @@ export type Token =
 
 const TWO_CHAR: ReadonlySet<string> = new Set(['<=', '>=', '==', '!=', '&&', '||']);
 const ONE_CHAR: ReadonlySet<string> = new Set(['(', ')', '[', ']', '.', ',', '!', '-', '+', '*', '/', '%', '<', '>']);
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', '"': '"', "'": "'", '\\': '\\' };
 
 // A lone '=', '&' or '|' is almost always a typo for the doubled operator, so say so.
 const LONE_HINTS: Readonly<Record<string, string>> = { '=': "expected '=='", '&': "expected '&&'", '|': "expected '||'" };
@@ -115,7 +105,7 @@ function readString(source: string, start: number): Token {
     if (c === '\\') {
       if (j + 1 >= source.length) throw new ExpressionError(`Unterminated string at ${start}`, start);
       const escaped = source.charAt(j + 1);
-      const replacement = Object.prototype.hasOwnProperty.call(ESCAPES, escaped) ? ESCAPES[escaped] : undefined;
+      const replacement = escapeFor(escaped);
       if (replacement === undefined) {
         throw new ExpressionError(
           `Invalid escape '\\${escaped}' at ${j}: expected one of \\n \\t \\" \\' \\\\`,

@@ -1,5 +1,4 @@
 import { topologicalSort } from 'graphology-dag';
-import { randomUUID } from 'node:crypto';
 import { checkTaskReferences } from '../editing/reference-check';
 import type { DeviceCatalog } from '../editing/apply-operation';
 import { compileExpression, ExpressionError } from '../expr/expression';
@@ -9,6 +8,7 @@ import { formatPath } from '../model/json-path';
 import { planFileSchema, type ParsedPlan, type PlanFile } from '../model/schema';
 import { dependencyDefinitionOf, dependencyFromDefinition, taskFromDefinition } from '../model/task-factory';
 import type { Dependency, Task } from '../model/types';
+import { randomIds, type IdSource } from '../ids';
 import { parseJsonText } from './json-text';
 import { looksLikeReferenceFormat } from './reference-format';
 
@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly devices?: DeviceCatalog | undefined;
   /** Name of the source, for messages. */
   readonly source?: string | undefined;
+  /** Where the id of a plan without one comes from (random by default). */
+  readonly ids?: IdSource | undefined;
 }
 
 /** Parses and validates `*.constellation.json` text. Throws {@link InvalidInputError} listing every problem. */
@@ -79,7 +81,7 @@ export function buildConstellation(plan: ParsedPlan, options: LoadOptions = {}):
   });
   if (problems.length > 0) throw new InvalidInputError(problems, options.source);
 
-  const c = new Constellation({ id: plan.id ?? `constellation-${randomUUID().slice(0, 8)}`, name: plan.name ?? plan.id ?? 'untitled', request: plan.request, metadata: plan.metadata ?? {} });
+  const c = new Constellation({ id: plan.id ?? `constellation-${(options.ids ?? randomIds).newId().slice(0, 8)}`, name: plan.name ?? plan.id ?? 'untitled', request: plan.request, metadata: plan.metadata ?? {} });
   c.load(tasks, deps, () => {
     try {
       return topologicalSort(c.graph);

@@ -28,7 +28,8 @@ export class DeviceSlot {
   readonly capabilities: ReadonlySet<string>;
   concurrency: number;
   availability: DeviceAvailability;
-  readonly running = new Set<string>();
+  /** Tasks running on it; kept by the run's placements, the one record of where tasks run. */
+  busy = 0;
   readonly queue = new Heap<ReadyKey>(runsBefore);
   /** Monotonic time a slot last became free; dispatch latency is measured from it. */
   slotFreedAt = 0;
@@ -47,12 +48,12 @@ export class DeviceSlot {
   }
 
   get hasFreeSlot(): boolean {
-    return this.running.size < this.concurrency;
+    return this.busy < this.concurrency;
   }
 
   /** Running plus queued work per slot. */
   get load(): number {
-    return (this.running.size + this.queue.size) / this.concurrency;
+    return (this.busy + this.queue.size) / this.concurrency;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Mutex } from 'async-mutex';
 import type { Clock } from '../clock';
 import type { EditResult } from '../editing/editor';
+import { parseBatch, type Operation } from '../editing/operations';
 import { violation, type Violation } from '../editing/violations';
 import type { EventBus } from '../events/event-bus';
 import type { Constellation } from '../model/constellation';
@@ -12,9 +13,12 @@ export interface EditHost {
   readonly constellation: Constellation;
   readonly events: EventBus;
   readonly clock: Clock;
+  /** Checks a batch from outside without applying it. */
   validate(operations: readonly unknown[]): readonly Violation[];
   /** Applies a batch atomically and announces it. */
-  apply(operations: readonly unknown[], triggeredBy: readonly string[], round: number): EditResult;
+  apply(operations: readonly Operation[], triggeredBy: readonly string[], round: number): EditResult;
+  /** A proposed batch was refused (schema or invariants): counted in the run's metrics. */
+  noteRejected(): void;
   hasUnfinishedTasks(): boolean;
   failRun(reason: string): void;
   /** Called once the lock is released. */
@@ -210,8 +214,10 @@ export class EditRounds {
           return;
         }
         if (answer.operations.length > 0) {
-          const result = host.apply(answer.operations, triggers, round);
+          const batch = parseBatch(answer.operations);
+          const result = batch.ok ? host.apply(batch.operations, triggers, round) : batch;
           if (!result.ok) {
+            host.noteRejected();
             reject(`edit batch rejected: ${result.violations.length} violation(s)`, answer.operations, result.violations);
             continue;
           }

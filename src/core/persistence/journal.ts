@@ -1,58 +1,56 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Disposable } from '../events/event-bus';
+import type { Disposable } from '../lifecycle/disposable';
 import type { RunEvent } from '../events/event-map';
 import { toPlanFile } from '../io/plan-file';
 import type { Orchestrator } from '../orchestrator/orchestrator';
+import type { RunState } from '../state/run-state';
+import type { JournalStore, RunJournalFiles } from './store';
 
 /** Events whose loss would lose work: written through at once. The rest are batched. */
-const WRITE_THROUGH = new Set<string>(['task_started', 'task_completed', 'task_failed', 'task_cancelled', 'task_skipped', 'constellation_modified', 'constellation_completed', 'constellation_failed']);
+const WRITE_THROUGH = new Set<string>(['task_started', 'task_completed', 'task_failed', 'task_cancelled', 'task_skipped', 'task_reset', 'constellation_modified', 'constellation_completed', 'constellation_failed']);
 
-/** Files of one run under the journal root. */
-export function runPaths(root: string, runId: string) {
-  const dir = path.join(root, runId);
-  return { dir, events: path.join(dir, 'events.jsonl'), snapshot: path.join(dir, 'snapshot.json'), meta: path.join(dir, 'run.json') };
-}
+/** Events the snapshot is taken at: the start, every graph edit, the end. */
+const SNAPSHOT_AT = new Set<string>(['constellation_started', 'constellation_modified', 'constellation_completed', 'constellation_failed']);
 
-/** What a snapshot file holds: the constellation with state, as of event `seq`. */
+/** What a snapshot holds: the run's state (the constellation with task states, and the run's own) as of event `seq`. */
 export interface SnapshotFile {
-  readonly version: 1;
+  readonly version: 2;
   readonly runId: string;
   readonly seq: number;
   readonly plan: unknown;
+  readonly run: { readonly paused: boolean; readonly ended?: RunState['ended'] };
 }
 
 /**
- * Appends a run's events to `<root>/<runId>/events.jsonl` and keeps `snapshot.json` (the whole
- * constellation with statuses and results) current at start, after each modification and at
- * the end. Events that carry results are written through before the next event is handled, so
- * a crash loses at most output chunks, never a completed result.
+ * Appends a run's events to its journal and keeps a snapshot of its state current at the start,
+ * at every graph edit and at the end. The snapshot is written before the event it is taken at,
+ * so an edit is never in the log without being in a snapshot. Events that carry results are
+ * written through before the next event is handled, so a crash loses at most output chunks,
+ * never a completed result.
  */
 export class Journal {
-  private readonly fd: number;
+  private readonly files: RunJournalFiles;
   private buffer: string[] = [];
   private flushScheduled = false;
   private subscription: Disposable | undefined;
-  readonly paths: ReturnType<typeof runPaths>;
 
   constructor(
-    root: string,
+    private readonly store: JournalStore,
     readonly runId: string,
     meta?: Record<string, unknown>,
   ) {
-    this.paths = runPaths(root, runId);
-    fs.mkdirSync(this.paths.dir, { recursive: true });
-    if (meta && !fs.existsSync(this.paths.meta)) writeAtomic(this.paths.meta, JSON.stringify({ runId, ...meta }, null, 2));
-    this.fd = fs.openSync(this.paths.events, 'a');
+    this.files = store.open(runId, meta);
+  }
+
+  /** Where the journal is (a directory for files). */
+  get location(): string {
+    return this.store.location(this.runId);
   }
 
   /** Records everything the orchestrator emits from now on. */
   attach(orchestrator: Orchestrator): void {
     this.subscription = orchestrator.events.onAny((event) => {
+      if (SNAPSHOT_AT.has(event.type)) this.snapshot(orchestrator.state);
       this.append(event);
-      if (event.type === 'constellation_started' || event.type === 'constellation_modified' || event.type === 'constellation_completed' || event.type === 'constellation_failed') {
-        this.snapshot(orchestrator, event.seq);
-      }
     });
   }
 
@@ -70,25 +68,18 @@ export class Journal {
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('\n') + '\n';
     this.buffer = [];
-    fs.writeSync(this.fd, text);
+    this.files.appendEvents(text);
   }
 
-  snapshot(orchestrator: Orchestrator, seq: number): void {
+  snapshot(state: RunState): void {
     this.flush();
-    const file: SnapshotFile = { version: 1, runId: this.runId, seq, plan: toPlanFile(orchestrator.constellation, true) };
-    writeAtomic(this.paths.snapshot, JSON.stringify(file));
+    const file: SnapshotFile = { version: 2, runId: this.runId, seq: state.seq, plan: toPlanFile(state.constellation, true), run: { paused: state.paused, ...(state.ended ? { ended: state.ended } : {}) } };
+    this.files.writeSnapshot(JSON.stringify(file));
   }
 
   close(): void {
     this.subscription?.dispose();
     this.flush();
-    fs.closeSync(this.fd);
+    this.files.close();
   }
-}
-
-/** Writes through a temporary file and a rename, so a crash leaves the old or the new file, never half of one. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }

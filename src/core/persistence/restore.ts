@@ -1,93 +1,99 @@
-import * as fs from 'node:fs';
 import type { RunEvent } from '../events/event-map';
+import { parseJsonText } from '../io/json-text';
 import { planFromJson } from '../io/plan-file';
 import type { Constellation } from '../model/constellation';
 import { ConstellationError } from '../model/errors';
-import { runPaths, type SnapshotFile } from './journal';
+import { applyEvent, takeOver } from '../state/apply-event';
+import { newRunState, type RunEnd, type RunState } from '../state/run-state';
+import type { JournalStore } from './store';
 
 /** A run rebuilt from its journal. */
 export interface RestoredRun {
   readonly runId: string;
   readonly constellation: Constellation;
+  /** The run's state as its events left it (before a new process takes it over). */
+  readonly state: RunState;
   readonly lastSeq: number;
   /** Tasks that were running when the process stopped; they are pending again. */
   readonly interrupted: { taskId: string; device?: string | undefined; attempt: number }[];
   /** Set if the run had already ended. */
-  readonly ended?: { state: string } | undefined;
+  readonly ended?: RunEnd | undefined;
   readonly meta: Record<string, unknown>;
 }
 
-/**
- * Restores a run from `<root>/<runId>`: the last snapshot, then every later event replayed.
- * Completed results are never lost; a torn last line (a crash mid-write) is ignored.
- */
-export function restoreRun(root: string, runId: string): RestoredRun {
-  const paths = runPaths(root, runId);
-  if (!fs.existsSync(paths.snapshot)) throw new ConstellationError('unknown_run', `no journal for run '${runId}' in ${root}`);
-  const snapshot = JSON.parse(fs.readFileSync(paths.snapshot, 'utf8')) as SnapshotFile;
-  const c = planFromJson(snapshot.plan, { source: paths.snapshot });
-  const meta = fs.existsSync(paths.meta) ? (JSON.parse(fs.readFileSync(paths.meta, 'utf8')) as Record<string, unknown>) : {};
-  const lines = fs.existsSync(paths.events) ? fs.readFileSync(paths.events, 'utf8').split('\n') : [];
-  let lastSeq = snapshot.seq;
-  let ended: { state: string } | undefined;
+/** The events of a journal's log, in order; a torn last line (a crash mid-write) is left out. */
+export function readEvents(text: string, where: string): RunEvent[] {
+  const lines = text.split('\n');
+  const events: RunEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
-    let event: RunEvent;
     try {
-      event = JSON.parse(line) as RunEvent;
+      events.push(JSON.parse(line) as RunEvent);
     } catch (err) {
       if (i >= lines.length - 2) return; // torn final write
-      throw new ConstellationError('corrupt_journal', `${paths.events}:${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConstellationError('corrupt_journal', `${where}:${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    lastSeq = Math.max(lastSeq, event.seq);
-    // The end event is also where the last snapshot is taken: look at it before skipping.
-    if (event.type === 'constellation_completed' || event.type === 'constellation_failed') ended = { state: event.state };
-    else if (event.type === 'constellation_started') ended = undefined;
-    if (event.seq <= snapshot.seq) return;
-    replay(c, event);
   });
-  const interrupted: RestoredRun['interrupted'] = [];
-  for (const task of c.tasks()) {
-    if (task.status === 'running') {
-      interrupted.push({ taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
-      c.transition(task.id, 'pending');
-    } else if (task.status === 'ready') c.transition(task.id, 'pending');
-  }
-  return { runId, constellation: c, lastSeq, interrupted, ended, meta };
+  return events;
 }
 
-function replay(c: Constellation, e: RunEvent): void {
-  const task = 'taskId' in e && typeof e.taskId === 'string' ? c.tryTask(e.taskId) : undefined;
-  if (!task) return;
-  const at = new Date(e.timestamp).toISOString();
-  switch (e.type) {
-    case 'task_started':
-      task.attempts = e.attempt;
-      task.assignedDevice = e.device;
-      task.startedAt = at;
-      c.transition(task.id, 'running');
-      break;
-    case 'task_completed':
-      task.result = e.result;
-      task.error = undefined;
-      task.endedAt = at;
-      c.transition(task.id, 'completed');
-      break;
-    case 'task_failed':
-      task.error = e.error;
-      task.endedAt = at;
-      c.transition(task.id, e.willRetry ? 'pending' : 'failed');
-      break;
-    case 'task_cancelled':
-      task.endedAt = at;
-      task.error = { code: 'cancelled', message: e.reason };
-      c.transition(task.id, 'cancelled');
-      break;
-    case 'task_skipped':
-      task.error = { code: 'dependency_unsatisfied', message: e.reason };
-      c.transition(task.id, 'skipped');
-      break;
-    default:
-      break;
+/**
+ * Restores a run from its journal: the last snapshot (the run's state as of one event), then
+ * every later event folded in with `applyEvent`, the same function the live run used. With
+ * `takeOver`, running and queued tasks become pending again (a new process continues the run)
+ * and the ones that were running are listed as interrupted; without, the state is exactly what
+ * the events made it.
+ */
+export function restoreRun(store: JournalStore, runId: string, options: { takeOver?: boolean } = {}): RestoredRun {
+  const where = store.location(runId);
+  const snapshotText = store.read(runId, 'snapshot');
+  if (snapshotText === undefined) throw new ConstellationError('unknown_run', `no journal for run '${runId}' in ${where}`);
+  const { state, lastSeq } = foldJournal(snapshotText, store.read(runId, 'events') ?? '', where);
+  const metaText = store.read(runId, 'meta');
+  const meta = metaText !== undefined ? (JSON.parse(metaText) as Record<string, unknown>) : {};
+  const interrupted = options.takeOver === false ? [] : takeOver(state);
+  return { runId, constellation: state.constellation, state, lastSeq, interrupted, ended: state.ended, meta };
+}
+
+/**
+ * The fold behind {@link restoreRun}: a snapshot's state, then every later event of the log
+ * through `applyEvent`. `onApplied` sees the state after each event (tests compare it with the
+ * live run's at the same event).
+ */
+export function foldJournal(
+  snapshotText: string,
+  eventsText: string,
+  where: string,
+  options: { readonly onApplied?: ((event: RunEvent, state: RunState) => void) | undefined; readonly untilSeq?: number | undefined } = {},
+): { state: RunState; lastSeq: number } {
+  const snap = parseJsonText(snapshotText);
+  if ('problem' in snap) throw new ConstellationError('corrupt_journal', `${where}: snapshot: ${snap.problem.message}`);
+  const snapshot = snap.value as { version?: number; seq?: unknown; plan?: unknown; run?: { paused?: boolean; ended?: RunEnd } };
+  if (typeof snapshot.seq !== 'number') throw new ConstellationError('corrupt_journal', `${where}: snapshot: no event number`);
+  const state = newRunState(planFromJson(snapshot.plan, { source: `${where} (snapshot)` }), snapshot.seq);
+  state.paused = snapshot.run?.paused ?? false;
+  state.ended = snapshot.run?.ended;
+  let lastSeq = snapshot.seq;
+  for (const event of readEvents(eventsText, where)) {
+    if (options.untilSeq !== undefined && event.seq >= options.untilSeq) break;
+    lastSeq = Math.max(lastSeq, event.seq);
+    if (event.seq <= snapshot.seq) {
+      // Snapshots of the first format did not record how the run ended: the log says.
+      if (snapshot.version === 1) foldRunEnd(state, event);
+      continue;
+    }
+    if (event.type === 'constellation_modified') {
+      throw new ConstellationError('corrupt_journal', `${where}: event ${event.seq} edits the plan after the last snapshot (${snapshot.seq}); the snapshot of that edit is missing`);
+    }
+    applyEvent(state, event);
+    options.onApplied?.(event, state);
   }
+  state.seq = lastSeq;
+  return { state, lastSeq };
+}
+
+function foldRunEnd(state: RunState, e: RunEvent): void {
+  if (e.type === 'constellation_started') state.ended = undefined;
+  else if (e.type === 'constellation_completed') state.ended = { state: e.state, durationMs: e.durationMs };
+  else if (e.type === 'constellation_failed') state.ended = { state: e.state, durationMs: e.durationMs, reason: e.reason };
 }

@@ -6,9 +6,10 @@ import type { Logger } from '../../core/clock';
 import { silentLogger } from '../../core/clock';
 import type { Executor } from '../../core/executors/executor';
 import { decodeFrame, type FrameProblem } from '../protocol/codec';
-import { MAX_FRAME_BYTES, MAX_OUTPUT_CHUNK, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type TaskResultMessage, type ToDevice } from '../protocol/messages';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type ToDevice } from '../protocol/messages';
 import { checkUpgrade, isLoopback } from './handshake';
-import { RunTable, runKey, type DeviceRun } from './run-table';
+import { executionRequestOf, outputFrames, resultFrame, runKey } from '../protocol/wire';
+import { RunTable, type DeviceRun } from './run-table';
 
 export interface DeviceAgentOptions {
   readonly id: string;
@@ -219,26 +220,17 @@ export class DeviceAgent {
     const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
     this.runs.add(run);
     this.acknowledgeLater(run);
-    const execution = this.options.executor.start(
-      { runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, name: msg.name, description: msg.description, tips: msg.tips, inputs: msg.inputs, timeoutMs: msg.timeoutMs, device: this.options.id },
-      {
-        output: (stream, data) => {
-          if (run.result) return;
-          for (let i = 0; i < data.length; i += MAX_OUTPUT_CHUNK) {
-            this.emit(run, { type: 'task_output', runId: run.runId, taskId: run.taskId, attempt: run.attempt, stream, data: data.slice(i, i + MAX_OUTPUT_CHUNK), chunk: run.chunk++ });
-          }
-        },
+    const execution = this.options.executor.start(executionRequestOf(msg, this.options.id), {
+      output: (stream, data) => {
+        if (run.result) return;
+        const frames = outputFrames(run, stream, data, run.chunk);
+        run.chunk += frames.length;
+        for (const frame of frames) this.emit(run, frame);
       },
-    );
+    });
     run.execution = execution;
     void execution.done.then((outcome) => {
-      const base = { type: 'task_result' as const, requestId: run.requestId, runId: run.runId, taskId: run.taskId, attempt: run.attempt, durationMs: performance.now() - run.startedAt };
-      const result: TaskResultMessage =
-        outcome.status === 'completed'
-          ? { ...base, status: 'completed', result: outcome.result }
-          : outcome.status === 'failed'
-            ? { ...base, status: 'failed', error: outcome.error }
-            : { ...base, status: 'cancelled', ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) };
+      const result = resultFrame(run, outcome, performance.now() - run.startedAt);
       this.runs.markFinished(run, result);
       if (this.emit(run, result)) this.runs.delivered(run);
     });

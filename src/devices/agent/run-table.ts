@@ -25,10 +25,6 @@ export interface DeviceRun {
   dropped: number;
 }
 
-export function runKey(runId: string, taskId: string, attempt: number): string {
-  return `${runId}/${taskId}#${attempt}`;
-}
-
 /**
  * The attempts a device holds: running ones, and finished ones whose result may not have
  * reached their orchestrator yet. Owners that stay away longer than the keep period lose them.

@@ -6,9 +6,9 @@ import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink, Exec
 import { ConstellationError } from '../../core/model/errors';
 import { decodeFrame } from '../protocol/codec';
 import { FROM_DEVICE_TYPES, MAX_FRAME_BYTES, PROTOCOL_VERSION, fromDeviceSchema, type DeviceProfile, type FromDevice, type HeldTask, type ToDevice } from '../protocol/messages';
-import { runKey } from '../agent/run-table';
+import { outcomeOf, runKey, taskFrame } from '../protocol/wire';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { FlightTable, outcomeOf, type Flight } from './flights';
+import { FlightTable, type Flight } from './flights';
 
 export type SessionState = 'disconnected' | 'connecting' | 'ready' | 'backoff' | 'failed';
 /** What the orchestrator should make of the session (its `DeviceAvailability`). */
@@ -141,12 +141,8 @@ export class DeviceSession implements Executor {
   }
 
   private sendTask(f: Flight): void {
-    const r = f.request;
     f.sent = true;
-    this.send({
-      type: 'task', requestId: f.requestId, runId: r.runId, taskId: r.taskId, attempt: r.attempt, name: r.name, description: r.description, tips: [...r.tips],
-      ...(r.inputs !== undefined ? { inputs: r.inputs } : {}), ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
-    });
+    this.send(taskFrame(f.request, f.requestId));
   }
 
   private send(msg: ToDevice): void {

@@ -1,5 +1,4 @@
 import type { ExecutionOutcome, ExecutionRequest, ExecutionSink } from '../../core/executors/executor';
-import type { TaskResultMessage } from '../protocol/messages';
 
 /** One attempt handed to a device and not yet finished, as the orchestrator side sees it. */
 export interface Flight {
@@ -14,13 +13,6 @@ export interface Flight {
   /** Cancel asked while no connection was up: sent as soon as one is. */
   cancelPending?: string | undefined;
   settle(outcome: ExecutionOutcome): void;
-}
-
-/** Turns a device's `task_result` into the core's outcome. */
-export function outcomeOf(msg: TaskResultMessage): ExecutionOutcome {
-  if (msg.status === 'completed') return { status: 'completed', result: msg.result };
-  if (msg.status === 'cancelled') return { status: 'cancelled', ...(msg.reason !== undefined ? { reason: msg.reason } : {}) };
-  return { status: 'failed', error: msg.error ?? { code: 'device_error', message: 'the device reported a failure without an error' } };
 }
 
 /** The in-flight attempts of one device session, by `taskId#attempt` and by request id. */

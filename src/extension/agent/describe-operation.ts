@@ -1,29 +1,25 @@
+import type { Operation } from '../../core/editing/operations';
+
 /** One line per edit operation, for the review checklist and notifications. */
-export function describeOperation(op: unknown): string {
-  if (typeof op !== 'object' || op === null) return JSON.stringify(op);
-  const o = op as Record<string, unknown>;
-  const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? `${v}` : JSON.stringify(v));
-  const fields = (v: unknown) => (typeof v === 'object' && v !== null ? Object.keys(v).join(', ') : '');
-  switch (o.op) {
+export function describeOperation(op: Operation): string {
+  switch (op.op) {
     case 'add_task': {
-      const t = (o.task ?? {}) as Record<string, unknown>;
-      return `add task ${str(t.id)}${t.device ? ` on ${str(t.device)}` : ''}${t.name && t.name !== t.id ? `: ${str(t.name)}` : ''}`;
+      const t = op.task;
+      return `add task ${t.id}${t.device ? ` on ${t.device}` : ''}${t.name && t.name !== t.id ? `: ${t.name}` : ''}`;
     }
     case 'remove_task':
-      return `remove task ${str(o.taskId)}`;
+      return `remove task ${op.taskId}`;
     case 'update_task':
-      return `update task ${str(o.taskId)}: ${fields(o.changes)}`;
+      return `update task ${op.taskId}: ${Object.keys(op.changes).join(', ')}`;
     case 'add_dependency': {
-      const d = (o.dependency ?? {}) as Record<string, unknown>;
-      return `add dependency ${str(d.from)} → ${str(d.to)}${d.type ? ` (${str(d.type)})` : ''}`;
+      const d = op.dependency;
+      return `add dependency ${d.from} → ${d.to}${d.type ? ` (${d.type})` : ''}`;
     }
     case 'remove_dependency':
-      return `remove dependency ${str(o.dependencyId)}`;
+      return `remove dependency ${op.dependencyId}`;
     case 'update_dependency':
-      return `update dependency ${str(o.dependencyId)}: ${fields(o.changes)}`;
+      return `update dependency ${op.dependencyId}: ${Object.keys(op.changes).join(', ')}`;
     case 'assign_device':
-      return `assign ${str(o.taskId)} to ${str(o.device)}`;
-    default:
-      return JSON.stringify(op).slice(0, 120);
+      return `assign ${op.taskId} to ${op.device}`;
   }
 }

@@ -138,7 +138,7 @@ export class EditReviews implements vscode.Disposable {
         if (!sel) return false;
         picked = sel.map((s) => s.index);
       }
-      const subset = picked.map((i) => p.batch.operations[i]);
+      const subset = picked.flatMap((i) => p.batch.operations[i] ?? []);
       const violations = p.batch.validate(subset);
       if (violations.length === 0) {
         p.settle({ accepted: picked });

@@ -1,3 +1,5 @@
+import { parseBatch } from '../../core/editing/operations';
+import { runStateLabel } from '../../core/report/words';
 import * as vscode from 'vscode';
 import { toPlanFile } from '../../core/io/plan-file';
 import type { ExtensionCtx } from '../context';
@@ -32,7 +34,7 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
     vscode.lm.registerTool<ReadInput>(TOOLS.read, {
       invoke: (options) => {
         const run = runOf(options.input.runId);
-        const state = run.report?.state ?? (run.orchestrator.isPaused ? 'paused' : 'running');
+        const state = runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
         const plan = toPlanFile(run.constellation, true);
         return text(`Run ${run.id} of '${run.name}' (${state}). Only pending tasks may be edited.\n${JSON.stringify(plan).slice(0, 60_000)}`);
       },
@@ -44,23 +46,25 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
           invocationMessage: `Proposing ${ops.length} edit(s) to the constellation`,
           confirmationMessages: {
             title: 'Propose edits to the running constellation?',
-            message: new vscode.MarkdownString(`${ops.map((o) => `- ${describeOperation(o)}`).join('\n')}\n\nThey open for review in the editor; nothing changes until you accept.`),
+            message: new vscode.MarkdownString(`${describeRaw(ops).map((line) => `- ${line}`).join('\n')}\n\nThey open for review in the editor; nothing changes until you accept.`),
           },
         };
       },
       invoke: async (options, token) => {
         const run = runOf(options.input.runId);
         if (run.orchestrator.isEnded) return text(`Run ${run.id} has ended; it cannot be edited.`);
-        const ops = Array.isArray(options.input.operations) ? options.input.operations : [];
+        const raw = Array.isArray(options.input.operations) ? options.input.operations : [];
         const validate = (batch: readonly unknown[]) => run.orchestrator.validateEdit(batch);
-        const violations = validate(ops);
-        if (violations.length > 0) return text(`Rejected without review; fix and propose again:\n${describeViolations(violations, ops)}`);
+        const parsed = parseBatch(raw);
+        const violations = parsed.ok ? validate(parsed.operations) : parsed.violations;
+        if (!parsed.ok || violations.length > 0) return text(`Rejected without review; fix and propose again:\n${describeViolations(violations, raw)}`);
+        const ops = parsed.operations;
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
           const verdict = await ctx.reviews.reviewerFor(() => `${run.name} (from chat)`).review({ round: 0, operations: ops, status: 'continue', reason: options.input.reason, constellation: run.constellation, validate }, abort.signal);
           if (verdict.accepted.length === 0) return text('The user rejected the proposed edits; nothing changed.');
-          const kept = verdict.accepted.map((i): unknown => ops[i]);
+          const kept = verdict.accepted.map((i) => ops[i]!);
           const result = run.orchestrator.applyEdit(kept, 'chat');
           if (!result.ok) return text(`The accepted edits no longer apply (tasks started meanwhile):\n${describeViolations(result.violations, kept)}`);
           return text(`Applied ${verdict.accepted.length} of ${ops.length} operation(s) to run ${run.id}.`);
@@ -70,4 +74,12 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
       },
     }),
   ];
+}
+
+/** Operations as the model sent them, in words when they are well-formed, else as JSON. */
+function describeRaw(ops: readonly unknown[]): string[] {
+  return ops.map((o) => {
+    const one = parseBatch([o]);
+    return one.ok ? describeOperation(one.operations[0]!) : JSON.stringify(o).slice(0, 200);
+  });
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isTerminal, type TaskStatus } from '../../core/model/types';
-import { toJsonReport } from '../../cli/render/json-report';
+import { toJsonReport } from '../../core/report/json-report';
+import { endStateLabel } from '../../core/report/words';
 import { COMMANDS, VIEWS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
@@ -38,7 +39,7 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (config.dagAutoOpen()) ctx.dags.open(run, true);
     void run.orchestrator.run().then((report) => {
       const n = run.constellation.statusCounts();
-      const msg = `Constellation '${run.name}' ${report.state.replace('_', ' ')}: ${n.completed} completed, ${n.failed} failed, ${n.skipped} skipped.`;
+      const msg = `Constellation '${run.name}' ${endStateLabel(report.state)}: ${n.completed} completed, ${n.failed} failed, ${n.skipped} skipped.`;
       void (report.state === 'completed' ? vscode.window.showInformationMessage(msg) : vscode.window.showWarningMessage(msg, 'Show Log').then((c) => c && ctx.log.show(true)));
     });
     return run.id;

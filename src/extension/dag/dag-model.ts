@@ -1,4 +1,6 @@
+import type { Operation } from '../../core/editing/operations';
 import { isTerminal, type Task } from '../../core/model/types';
+import { runStateLabel } from '../../core/report/words';
 import { layeredLayout } from '../../shared/dag-layout';
 import type { DagEdge, DagNode, HostMessage, TaskDetails } from '../../shared/dag-protocol';
 import type { RunHandle } from '../run/run-service';
@@ -37,8 +39,7 @@ export function deltaOf(run: RunHandle, ids: Iterable<string>, seq: number, even
 }
 
 export function stateOf(run: RunHandle): string {
-  if (run.report) return run.report.state.replace('_', ' ');
-  return run.orchestrator.isPaused ? 'paused' : 'running';
+  return runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
 }
 
 /** Everything the details pane shows about one task. */
@@ -63,22 +64,31 @@ export function detailsOf(run: RunHandle, id: string, timeline: readonly { at: s
 }
 
 /** The tasks a batch touches (existing ones; new tasks appear once it is applied) and a summary line. */
-export function proposalOf(run: RunHandle, operations: readonly unknown[] | undefined): Extract<HostMessage, { type: 'proposal' }> {
+export function proposalOf(run: RunHandle, operations: readonly Operation[] | undefined): Extract<HostMessage, { type: 'proposal' }> {
   if (!operations || operations.length === 0) return { type: 'proposal', touched: [], summary: '' };
   const c = run.constellation;
   const touched = new Set<string>();
+  const touch = (id: string) => c.hasTask(id) && touched.add(id);
   let added = 0;
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  for (const raw of operations) {
-    const op = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const dep = (typeof op.dependency === 'object' && op.dependency !== null ? op.dependency : {}) as Record<string, unknown>;
-    if (op.op === 'add_task') added++;
-    for (const id of [str(op.taskId), str(dep.from), str(dep.to)]) if (id && c.hasTask(id)) touched.add(id);
-    const depId = str(op.dependencyId);
-    const existing = depId && c.hasDependency(depId) ? c.dependency(depId) : undefined;
-    if (existing) {
-      touched.add(existing.from);
-      touched.add(existing.to);
+  for (const op of operations) {
+    switch (op.op) {
+      case 'add_task':
+        added++;
+        break;
+      case 'add_dependency':
+        touch(op.dependency.from);
+        touch(op.dependency.to);
+        break;
+      case 'remove_dependency':
+      case 'update_dependency':
+        if (c.hasDependency(op.dependencyId)) {
+          const dep = c.dependency(op.dependencyId);
+          touch(dep.from);
+          touch(dep.to);
+        }
+        break;
+      default:
+        touch(op.taskId);
     }
   }
   const other = operations.length - added;

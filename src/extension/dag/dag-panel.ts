@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { DisposableBase } from '../../core/lifecycle/disposable';
 import * as vscode from 'vscode';
+import type { Operation } from '../../core/editing/operations';
 import type { RunEvent } from '../../core/events/event-map';
+import { describeTaskStep } from '../../core/report/event-text';
 import { webviewMessageSchema, type HostMessage, type WebviewMessage } from '../../shared/dag-protocol';
 import { COMMANDS } from '../constants';
 import type { RunHandle, RunService } from '../run/run-service';
@@ -19,18 +22,17 @@ export interface RenderReport {
 }
 
 /** One DAG panel showing one run: a snapshot, then deltas; details and actions on request. */
-export class DagPanel implements vscode.Disposable {
+export class DagPanel extends DisposableBase implements vscode.Disposable {
   private seq = 0;
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Time of the earliest event not yet sent. */
   private firstDirtyAt: number | undefined;
-  private readonly subs: vscode.Disposable[] = [];
   private readonly timelines = new Map<string, { at: string; text: string }[]>();
   private selected: string | undefined;
-  private proposal: readonly unknown[] | undefined;
+  private proposal: readonly Operation[] | undefined;
   readonly renders: RenderReport[] = [];
-  private readonly rendered = new vscode.EventEmitter<RenderReport>();
+  private readonly rendered = this.register(new vscode.EventEmitter<RenderReport>());
   readonly onDidRender = this.rendered.event;
 
   constructor(
@@ -40,15 +42,18 @@ export class DagPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
+    this.store.defer(() => {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+    });
     panel.title = `DAG: ${run.name}`;
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
     panel.webview.html = html(panel.webview, extensionUri, run.id);
-    this.subs.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+    this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    this.register(
       runs.onEvent(({ run: r, event }) => {
         if (r === this.run) this.onEvent(event);
       }),
-      this.rendered,
     );
   }
 
@@ -59,7 +64,7 @@ export class DagPanel implements vscode.Disposable {
       return;
     }
     if (e.type === 'task_output') return;
-    const line = timelineText(e);
+    const line = describeTaskStep(e)?.text;
     if (line) {
       const list = this.timelines.get(e.taskId) ?? [];
       list.push({ at: new Date(e.timestamp).toISOString().slice(11, 23), text: line });
@@ -118,7 +123,7 @@ export class DagPanel implements vscode.Disposable {
   }
 
   /** Outlines what a batch waiting for review touches (after `ready`, the webview asks again). */
-  showProposal(operations: readonly unknown[] | undefined): void {
+  showProposal(operations: readonly Operation[] | undefined): void {
     this.proposal = operations;
     this.post(proposalOf(this.run, operations));
   }
@@ -130,30 +135,6 @@ export class DagPanel implements vscode.Disposable {
 
   private post(m: HostMessage): void {
     void this.panel.webview.postMessage(m);
-  }
-
-  dispose(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const s of this.subs) s.dispose();
-  }
-}
-
-function timelineText(e: RunEvent): string | undefined {
-  switch (e.type) {
-    case 'task_ready':
-      return 'ready';
-    case 'task_started':
-      return `started on ${e.device} (attempt ${e.attempt})`;
-    case 'task_completed':
-      return `completed in ${Math.round(e.durationMs)} ms`;
-    case 'task_failed':
-      return `failed: ${e.error.message}${e.willRetry ? ' (will retry)' : ''}`;
-    case 'task_cancelled':
-      return `cancelled: ${e.reason}`;
-    case 'task_skipped':
-      return `skipped: ${e.reason}`;
-    default:
-      return undefined;
   }
 }
 

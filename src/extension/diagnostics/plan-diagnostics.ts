@@ -1,3 +1,4 @@
+import { DisposableBase } from '../../core/lifecycle/disposable';
 import * as vscode from 'vscode';
 import { parsePlanText } from '../../core/io/plan-file';
 import { InvalidInputError } from '../../core/model/errors';
@@ -13,17 +14,19 @@ const PLAN_SUFFIX = '.constellation.json';
  * say: cycles, unknown tasks and devices, bad `${tasks.…}` references, bad conditions. Each
  * problem lands in the Problems panel on the exact value it is about.
  */
-export class PlanDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('constellation');
-  private readonly subs: vscode.Disposable[] = [];
+export class PlanDiagnostics extends DisposableBase implements vscode.Disposable {
+  private readonly collection = this.register(vscode.languages.createDiagnosticCollection('constellation'));
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly knownDevices: () => readonly string[]) {
-    this.subs.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.check(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.checkSoon(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
-    );
+    super();
+    this.store.defer(() => {
+      for (const t of this.timers.values()) clearTimeout(t);
+      this.timers.clear();
+    });
+    this.register(vscode.workspace.onDidOpenTextDocument((d) => this.check(d)));
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => this.checkSoon(e.document)));
+    this.register(vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)));
     for (const d of vscode.workspace.textDocuments) this.check(d);
   }
 
@@ -76,12 +79,6 @@ export class PlanDiagnostics implements vscode.Disposable {
     return found;
   }
 
-  dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.subs) s.dispose();
-    this.collection.dispose();
-  }
 }
 
 function isPlan(doc: vscode.TextDocument): boolean {

@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/clock';
 import type { RunEvent } from '../../core/events/event-map';
 import { parsePlanText, planFromJson, toPlanFile } from '../../core/io/plan-file';
-import { resolveReferences } from '../../core/references';
+import { resolveReferences } from '../../core/expr/references';
 import type { Constellation } from '../../core/model/constellation';
-import { Orchestrator } from '../../core/orchestrator/orchestrator';
-import { Journal } from '../../core/persistence/journal';
-import type { RunReport } from '../../core/orchestrator/run-report';
+import type { Orchestrator } from '../../core/orchestrator/orchestrator';
+import { DisposableStore } from '../../core/lifecycle/disposable';
+import { FileJournalStore } from '../../runtime/file-journal-store';
+import { JournalUnavailableError, prepareRun, type PreparedRun } from '../../runtime/run-setup';
+import type { RunReport } from '../../core/report/run-report';
 import type { DeviceFleet } from '../../devices/fleet';
 import { OutputBuffer } from './output-buffer';
 import type { RunAgent } from '../agent/run-agent';
@@ -23,6 +25,8 @@ export interface RunHandle {
   readonly outputs: OutputBuffer;
   /** The agent steering it, if any: its model and the calls and tokens used so far. */
   readonly agent?: RunAgent | undefined;
+  /** What the run registered (device attachments, its journal, subscriptions): disposed when it is forgotten. */
+  readonly scope: DisposableStore;
   report?: RunReport;
 }
 
@@ -86,40 +90,66 @@ export class RunService implements vscode.Disposable {
   private async startConstellation(planUri: vscode.Uri, constellation: Constellation): Promise<RunHandle> {
     const fleets = await this.fleets();
     const agent = await this.agents?.forRun(constellation, () => constellation.info.name);
-    const orchestrator = new Orchestrator(constellation, {
+    const journalRoot = this.settings.journalRoot();
+    const setup = {
+      constellation,
       devices: fleets.flatMap((f) => f.specs()),
       logger: this.logger,
       editSource: agent?.source,
       editTimeoutMs: this.settings.editTimeoutMs(),
       editRepairRounds: this.settings.agentRepairRounds(),
-    });
-    const detachAll = fleets.map((f) => f.attach(orchestrator));
-    const detach = () => detachAll.forEach((d) => d());
-    const journalRoot = this.settings.journalRoot();
-    let journal: Journal | undefined;
-    if (journalRoot !== undefined) {
-      try {
-        journal = new Journal(journalRoot, orchestrator.runId, { version: 1, plan: planUri.fsPath, constellationId: constellation.id, startedAt: new Date().toISOString(), from: 'vscode' });
-        journal.attach(orchestrator);
-      } catch (err) {
-        this.logger.warn(`run ${orchestrator.runId} is not journaled: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    };
+    const journal = journalRoot !== undefined ? { store: new FileJournalStore(journalRoot), meta: { version: 1, plan: planUri.fsPath, constellationId: constellation.id, startedAt: new Date().toISOString(), from: 'vscode' } } : undefined;
+    let prepared: PreparedRun;
+    try {
+      prepared = prepareRun({ ...setup, journal });
+    } catch (err) {
+      if (!(err instanceof JournalUnavailableError)) throw err;
+      this.logger.warn(`the run is not journaled: ${err.message}`);
+      prepared = prepareRun(setup);
     }
-    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now(), outputs: new OutputBuffer(), agent };
+    const { orchestrator } = prepared;
+    const scope = new DisposableStore();
+    const run: RunHandle = { id: orchestrator.runId, name: constellation.info.name, planUri, constellation, orchestrator, startedAt: Date.now(), outputs: new OutputBuffer(), agent, scope };
+    const detach = fleets.map((f) => f.attach(orchestrator));
+    const release = () => {
+      for (const d of detach) d();
+      prepared.close();
+    };
+    scope.defer(release);
+    scope.add(
+      orchestrator.events.onAny((event) => {
+        if (event.type === 'task_output') run.outputs.add(event.taskId, event.stream, event.data);
+        this.eventsEmitter.fire({ run, event });
+        this.refreshSoon(run);
+      }),
+    );
+    scope.defer(() => this.cancelRefresh(run));
     this.runsList.push(run);
-    orchestrator.events.onAny((event) => {
-      if (event.type === 'task_output') run.outputs.add(event.taskId, event.stream, event.data);
-      this.eventsEmitter.fire({ run, event });
-      this.refreshSoon(run);
-    });
     this.changed.fire({});
     void orchestrator.run().then((report) => {
       run.report = report;
-      detach();
-      journal?.close();
+      // The run is over: it stops following devices and writing its journal; its events stay for the views.
+      release();
       this.refreshNow(run);
     });
     return run;
+  }
+
+  /** Lets go of a run: what it registered is disposed, and the views drop it. */
+  forget(run: RunHandle): void {
+    const i = this.runsList.indexOf(run);
+    if (i < 0) return;
+    if (!run.orchestrator.isEnded) run.orchestrator.cancel('the run was removed from the window');
+    this.runsList.splice(i, 1);
+    run.scope.dispose();
+    this.changed.fire({});
+  }
+
+  private cancelRefresh(run: RunHandle): void {
+    const t = this.pendingRefresh.get(run);
+    if (t) clearTimeout(t);
+    this.pendingRefresh.delete(run);
   }
 
   private refreshSoon(run: RunHandle): void {
@@ -131,16 +161,13 @@ export class RunService implements vscode.Disposable {
   }
 
   private refreshNow(run: RunHandle): void {
-    const t = this.pendingRefresh.get(run);
-    if (t) clearTimeout(t);
-    this.pendingRefresh.delete(run);
+    this.cancelRefresh(run);
     this.changed.fire({ run });
   }
 
   dispose(): void {
     for (const run of this.runsList) if (!run.orchestrator.isEnded) run.orchestrator.cancel('VS Code is closing the window');
-    for (const t of this.pendingRefresh.values()) clearTimeout(t);
-    this.pendingRefresh.clear();
+    for (const run of this.runsList) run.scope.dispose();
     this.changed.dispose();
     this.eventsEmitter.dispose();
   }

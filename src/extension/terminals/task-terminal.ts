@@ -2,13 +2,19 @@ import * as vscode from 'vscode';
 import type { RunEvent } from '../../core/events/event-map';
 import { isTerminal } from '../../core/model/types';
 import type { RunHandle } from '../run/run-service';
-import { formatDuration } from '../views/status-look';
+import { describeTaskStep } from '../../core/report/event-text';
+import { formatDuration } from '../../core/report/words';
 
 const CSI = '\x1b[';
 const dim = (s: string) => `${CSI}2m${s}${CSI}0m`;
 const red = (s: string) => `${CSI}31m${s}${CSI}0m`;
 const green = (s: string) => `${CSI}32m${s}${CSI}0m`;
 const yellow = (s: string) => `${CSI}33m${s}${CSI}0m`;
+/** A task event as the terminal's line: icon and words from the one wording of task steps. */
+const step = (e: RunEvent) => {
+  const s = describeTaskStep(e);
+  return s ? `${s.icon} ${s.text}` : '';
+};
 /** Terminals want CRLF; output from devices has LF. */
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
@@ -53,7 +59,7 @@ export class TaskTerminal implements vscode.Pseudoterminal {
   private onEvent(e: RunEvent): void {
     switch (e.type) {
       case 'task_started':
-        this.write(dim(`▶ started on ${e.device} (attempt ${e.attempt})\r\n`));
+        this.write(dim(`${step(e)}\r\n`));
         return;
       case 'task_output':
         this.writeOutput(e.stream, e.data);
@@ -64,7 +70,7 @@ export class TaskTerminal implements vscode.Pseudoterminal {
         this.footer();
         return;
       case 'task_failed':
-        if (e.willRetry) this.write(yellow(`↻ attempt ${e.attempt} failed: ${e.error.message}; retrying\r\n`));
+        if (e.willRetry) this.write(yellow(`${step(e)}\r\n`));
         else this.footer();
         return;
       default:

@@ -1,3 +1,4 @@
+import { DisposableBase } from '../../core/lifecycle/disposable';
 import * as vscode from 'vscode';
 import type { DeviceSession } from '../../devices/session/device-session';
 import type { ConfiguredDevice, DeviceRegistry } from '../run/device-registry';
@@ -15,12 +16,10 @@ const STATE_ICON: Record<DeviceSession['state'], [string, string]> = {
 export type DeviceNode = DeviceSession | { readonly kind: 'offline'; readonly device: ConfiguredDevice };
 
 /** The devices this window talks to, with their connection state, load and capabilities. */
-export class DevicesTree implements vscode.TreeDataProvider<DeviceNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DeviceNode | undefined>();
+export class DevicesTree extends DisposableBase implements vscode.TreeDataProvider<DeviceNode>, vscode.Disposable {
+  private readonly changed = this.register(new vscode.EventEmitter<DeviceNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watched = new Map<DeviceSession, () => void>();
-
-  private readonly subs: vscode.Disposable[];
 
   /** `runsChanged` fires (throttled) as runs progress: running counts change with it. */
   constructor(
@@ -28,11 +27,14 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceNode>, vscode.
     private readonly registry: DeviceRegistry,
     runsChanged: vscode.Event<unknown>,
   ) {
-    this.subs = [
-      runsChanged(() => this.changed.fire(undefined)),
-      registry.onDidChange(() => this.changed.fire(undefined)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('constellation.devices') && this.changed.fire(undefined)),
-    ];
+    super();
+    this.register(runsChanged(() => this.changed.fire(undefined)));
+    this.register(registry.onDidChange(() => this.changed.fire(undefined)));
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('constellation.devices') && this.changed.fire(undefined)));
+    this.store.defer(() => {
+      for (const u of this.watched.values()) u();
+      this.watched.clear();
+    });
   }
 
   /** Re-reads the device list (after the local device starts, a device is added, …). */
@@ -84,10 +86,4 @@ export class DevicesTree implements vscode.TreeDataProvider<DeviceNode>, vscode.
     return item;
   }
 
-  dispose(): void {
-    for (const sub of this.subs) sub.dispose();
-    for (const u of this.watched.values()) u();
-    this.watched.clear();
-    this.changed.dispose();
-  }
 }

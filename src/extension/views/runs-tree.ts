@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { isTerminal, type Task } from '../../core/model/types';
 import type { RunHandle, RunService } from '../run/run-service';
-import { formatDuration, statusIcon } from './status-look';
+import { formatCount, formatDuration, runStateLabel } from '../../core/report/words';
+import { statusIcon } from './status-look';
 
 /** A node of the Constellations view: a run, or one of its tasks. */
 export type RunsNode = { readonly kind: 'run'; readonly run: RunHandle } | { readonly kind: 'task'; readonly run: RunHandle; readonly taskId: string };
@@ -51,15 +52,15 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const c = run.constellation;
     const n = c.statusCounts();
     const done = n.completed + n.failed + n.cancelled + n.skipped;
-    const state = run.report?.state ?? (run.orchestrator.isPaused ? 'paused' : 'running');
+    const state = runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
     const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `run:${run.id}`;
-    item.description = `${state.replace('_', ' ')} · ${done}/${c.size}${n.failed ? ` · ${n.failed} failed` : ''}`;
+    item.description = `${state} · ${done}/${c.size}${n.failed ? ` · ${n.failed} failed` : ''}`;
     const tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}`);
     if (run.agent) {
       const s = run.agent.stats;
       tooltip.appendMarkdown(`\n\nagent: ${run.agent.model}, ${s.calls} call${s.calls === 1 ? '' : 's'}, ${s.inputTokens.toLocaleString('en')} tokens in, ${s.outputTokens.toLocaleString('en')} out`);
-      item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatTokens(s.inputTokens + s.outputTokens)} tokens`;
+      item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatCount(s.inputTokens + s.outputTokens)} tokens`;
     }
     item.tooltip = tooltip;
     item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : statusIcon('running');
@@ -91,9 +92,4 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription.dispose();
     this.changed.dispose();
   }
-}
-
-/** 950, 12.3k, 1.2M */
-function formatTokens(n: number): string {
-  return n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`;
 }

@@ -20,11 +20,3 @@ export function statusIcon(status: TaskStatus): vscode.ThemeIcon {
       return new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('disabledForeground'));
   }
 }
-
-/** `1.2s`, `340ms`, `2m 05s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m}m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-}

@@ -1,3 +1,8 @@
+import { escapeFor, isPlainObject, ownDataValue, readOwn } from './access';
+import { TaskReferenceError } from './errors';
+
+export { TaskReferenceError };
+
 /**
  * Data references between tasks: `${tasks.<id>.result…}` and `${tasks.<id>.status}` inside a
  * task's description, tips and input values, found before a run and replaced at dispatch time.
@@ -16,20 +21,6 @@ export interface TaskReference {
   readonly text: string;
   /** Where it was found: `description`, `tips[1]`, `inputs.args[2]`, `inputs["a b"]`, … */
   readonly location: string;
-}
-
-/** A malformed reference, an unknown task at resolution time, or an unconvertible value. */
-export class TaskReferenceError extends Error {
-  /** Stable machine-readable code for every reference problem. */
-  readonly code = 'bad_reference';
-  /** Where the offending text is, in the same form as {@link TaskReference.location}. */
-  readonly location: string;
-
-  constructor(message: string, location: string) {
-    super(message);
-    this.name = 'TaskReferenceError';
-    this.location = location;
-  }
 }
 
 /** The task fields that may contain references. */
@@ -64,6 +55,25 @@ export function findReferences(fields: ReferenceFields): TaskReference[] {
 }
 
 /**
+ * Whether the fields contain anything that reads like a reference (`${tasks`), well-formed or
+ * not: the cheap test that decides whether a task needs resolving at dispatch and re-checking
+ * after an edit. Walks the values (never their keys) without building text.
+ */
+export function hasReferences(fields: ReferenceFields): boolean {
+  if (typeof fields.description === 'string' && fields.description.includes(OPENER)) return true;
+  if (fields.tips?.some((t) => typeof t === 'string' && t.includes(OPENER))) return true;
+  const stack: unknown[] = [fields.inputs];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes(OPENER)) return true;
+    } else if (Array.isArray(v)) stack.push(...(v as unknown[]));
+    else if (isPlainObject(v)) for (const key of Object.keys(v)) stack.push(ownDataValue(v, key));
+  }
+  return false;
+}
+
+/**
  * Returns a deep copy of `fields` with every reference replaced. In `inputs` a string that is
  * exactly one reference becomes the referenced value itself (deep-copied); everywhere else a
  * reference becomes text: strings as-is, `undefined` as `""`, anything else as JSON.
@@ -89,7 +99,7 @@ export function resolveReferences<T extends ReferenceFields>(fields: T, source: 
         return joinParts(parts, source);
       });
     } else {
-      value = copyDeep(ownData(fields, key));
+      value = copyDeep(ownDataValue(fields, key));
     }
     defineData(out, key, value);
   }
@@ -103,7 +113,6 @@ const ID_RE = /[A-Za-z0-9_-]+/y;
 // 15 digits keep every index a safe integer.
 const DIGITS_RE = /\d{1,15}/y;
 const IDENTIFIER_KEY_RE = /^[A-Za-z_$][\w$]*$/;
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', '"': '"', "'": "'", '\\': '\\' };
 
 function joinParts(parts: readonly Part[], source: ResolvedValueSource): string {
   return parts.map((part) => (part.kind === 'text' ? part.text : toText(lookup(part.ref, source), part.ref))).join('');
@@ -186,8 +195,9 @@ class ReferenceReader {
       else {
         const escaped = this.value.charAt(++this.pos);
         if (this.pos >= this.value.length) this.fail(`a closing ${quote}`);
-        if (!Object.prototype.hasOwnProperty.call(ESCAPES, escaped)) this.fail('one of \\n \\t \\" \\\' \\\\');
-        out += ESCAPES[escaped] ?? '';
+        const replacement = escapeFor(escaped);
+        if (replacement === undefined) this.fail('one of \\n \\t \\" \\\' \\\\');
+        out += replacement;
         this.pos++;
       }
     }
@@ -234,27 +244,10 @@ function lookup(ref: TaskReference, source: ResolvedValueSource): unknown {
   if (ref.field === 'status') return task.status;
   let current: unknown = task.result;
   for (const key of ref.path) {
-    current = readOwn(current, key);
+    current = readOwn(current, String(key));
     if (current === undefined) return undefined;
   }
   return current;
-}
-
-function readOwn(target: unknown, key: string | number): unknown {
-  if (typeof target === 'string') {
-    if (key === 'length') return target.length;
-    return typeof key === 'number' && key < target.length ? target.charAt(key) : undefined;
-  }
-  return Array.isArray(target) || isPlainObject(target) ? ownData(target as object, String(key)) : undefined;
-}
-
-// Own data properties only: a path like `.constructor` or `.__proto__` cannot climb into a
-// prototype, and getters on odd result objects are never run.
-function ownData(target: object, key: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  if (descriptor === undefined || !('value' in descriptor)) return undefined;
-  const value: unknown = descriptor.value;
-  return value;
 }
 
 function toText(value: unknown, ref: TaskReference): string {
@@ -296,12 +289,12 @@ function copyDeep(
     const out: unknown[] = [];
     seen.set(value, out);
     const items = value as readonly unknown[];
-    for (let i = 0; i < items.length; i++) out.push(visit(ownData(items, String(i)), i));
+    for (let i = 0; i < items.length; i++) out.push(visit(ownDataValue(items, String(i)), i));
     return out;
   }
   const out: Record<string, unknown> = {};
   seen.set(value, out);
-  for (const key of Object.keys(value)) defineData(out, key, visit(ownData(value, key), key));
+  for (const key of Object.keys(value)) defineData(out, key, visit(ownDataValue(value, key), key));
   return out;
 }
 
@@ -309,12 +302,6 @@ function copyDeep(
 // creating a property; defining it keeps such keys as inert data.
 function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Formats a location as `inputs.args[2]` or `inputs["key with spaces"]`. */

@@ -1,7 +1,7 @@
 import type { Constellation } from '../model/constellation';
 import type { ConstellationState, TaskError, TaskStatus } from '../model/types';
 import type { RunEndReason } from '../events/event-map';
-import type { RunMetrics } from './metrics';
+import type { RunMetrics } from '../orchestrator/metrics';
 
 /** One task in a final report. */
 export interface TaskReport {

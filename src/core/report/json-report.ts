@@ -1,4 +1,4 @@
-import type { RunReport } from '../../core/orchestrator/run-report';
+import type { RunReport } from './run-report';
 
 /** One task in the `--json` report: every key present, `null` where there is nothing. */
 export interface JsonTaskReport {

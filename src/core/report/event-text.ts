@@ -1,21 +1,25 @@
-import type { EditDiff } from '../../core/editing/editor';
-import type { RunEvent } from '../../core/events/event-map';
-import type { Constellation } from '../../core/model/constellation';
-import { formatDuration, oneLine, plural, type Style } from './format';
+import type { EditDiff } from '../editing/editor';
+import type { RunEvent } from '../events/event-map';
+import type { Constellation } from '../model/constellation';
+import { formatDuration, oneLine, plural } from './words';
+
+/**
+ * Events worded for people, for both front ends: {@link describeEvent} for a run's log (the
+ * CLI's lines and live display), {@link describeTaskStep} for one task's own timeline (the
+ * DAG panel's details, the task terminal).
+ */
+
+/** How an event line should look: each front end maps the tone to its own colours. */
+export type Tone = 'info' | 'good' | 'bad' | 'warn' | 'muted';
 
 /** One notable event, worded for people. */
 export interface EventLine {
   /** `started`, `completed`, `failed`, `retrying`, …: the verb column of the plain log. */
   readonly verb: string;
   readonly text: string;
-  readonly tone: 'info' | 'good' | 'bad' | 'warn' | 'muted';
+  readonly tone: Tone;
   /** A single-width symbol for the live display. */
   readonly icon: string;
-}
-
-/** Colours a line by its tone. */
-export function toneColour(style: Style, tone: EventLine['tone']): (s: string) => string {
-  return { info: style.cyan, good: style.green, bad: style.red, warn: style.yellow, muted: style.gray }[tone];
 }
 
 /**
@@ -92,4 +96,35 @@ export function describeDiff(d: EditDiff): string {
   add(d.removedDependencies.length, '-', 'dependency');
   add(d.updatedDependencies.length, '~', 'dependency');
   return parts.length > 0 ? parts.join(', ') : 'no change';
+}
+
+/** One step in a task's own story, without the task's name (it is the subject). */
+export interface TaskStep {
+  readonly text: string;
+  readonly tone: Tone;
+  readonly icon: string;
+}
+
+/** A task event as a step of that task's timeline; undefined for output and non-task events. */
+export function describeTaskStep(e: RunEvent): TaskStep | undefined {
+  switch (e.type) {
+    case 'task_ready':
+      return { icon: '○', tone: 'muted', text: 'ready' };
+    case 'task_started':
+      return { icon: '▶', tone: 'info', text: `started on ${e.device} (attempt ${e.attempt})` };
+    case 'task_completed':
+      return { icon: '✔', tone: 'good', text: `completed in ${formatDuration(e.durationMs)}` };
+    case 'task_failed':
+      return e.willRetry
+        ? { icon: '↻', tone: 'warn', text: `attempt ${e.attempt} failed: ${oneLine(e.error.message)}; retrying${e.retryInMs !== undefined ? ` in ${formatDuration(e.retryInMs)}` : ''}` }
+        : { icon: '✖', tone: 'bad', text: `failed: ${oneLine(e.error.message)} [${e.error.code}]` };
+    case 'task_cancelled':
+      return { icon: '■', tone: 'muted', text: `cancelled: ${e.reason}` };
+    case 'task_skipped':
+      return { icon: '↷', tone: 'warn', text: `skipped: ${e.reason}` };
+    case 'task_interrupted':
+      return { icon: '⚡', tone: 'warn', text: 'interrupted: it was running when the previous process stopped' };
+    default:
+      return undefined;
+  }
 }

@@ -1,0 +1,27 @@
+import type { RunEndReason } from '../events/event-map';
+import type { Constellation } from '../model/constellation';
+import type { ConstellationState } from '../model/types';
+
+/** How a run ended, as its end event says. */
+export interface RunEnd {
+  readonly state: ConstellationState;
+  readonly durationMs: number;
+  readonly reason?: RunEndReason | undefined;
+}
+
+/**
+ * Everything a run's events decide: the constellation with each task's status, attempts,
+ * device, result, error and times, and the run's own state. The live orchestrator and the
+ * restore of a journal both build it with {@link applyEvent} and nothing else.
+ */
+export interface RunState {
+  readonly constellation: Constellation;
+  /** The last event applied. */
+  seq: number;
+  paused: boolean;
+  ended?: RunEnd | undefined;
+}
+
+export function newRunState(constellation: Constellation, seq = 0): RunState {
+  return { constellation, seq, paused: false };
+}

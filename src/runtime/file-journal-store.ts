@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JournalPart, JournalStore, RunJournalFiles } from '../core/persistence/store';
+
+const FILES: Readonly<Record<JournalPart, string>> = { events: 'events.jsonl', snapshot: 'snapshot.json', meta: 'run.json' };
+
+/** Files of one run under a journal root: `<root>/<runId>/{events.jsonl, snapshot.json, run.json}`. */
+export function runPaths(root: string, runId: string) {
+  const dir = path.join(root, runId);
+  return { dir, events: path.join(dir, FILES.events), snapshot: path.join(dir, FILES.snapshot), meta: path.join(dir, FILES.meta) };
+}
+
+/** Writes through a temporary file and a rename, so a crash leaves the old or the new file, never half of one. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Journals as files under a root directory, one directory per run. */
+export class FileJournalStore implements JournalStore {
+  constructor(readonly root: string) {}
+
+  open(runId: string, meta?: Record<string, unknown>): RunJournalFiles {
+    const paths = runPaths(this.root, runId);
+    fs.mkdirSync(paths.dir, { recursive: true });
+    if (meta && !fs.existsSync(paths.meta)) writeAtomic(paths.meta, JSON.stringify({ runId, ...meta }, null, 2));
+    const fd = fs.openSync(paths.events, 'a');
+    let open = true;
+    return {
+      appendEvents: (text) => void fs.writeSync(fd, text),
+      writeSnapshot: (text) => writeAtomic(paths.snapshot, text),
+      close: () => {
+        if (open) fs.closeSync(fd);
+        open = false;
+      },
+    };
+  }
+
+  read(runId: string, part: JournalPart): string | undefined {
+    try {
+      return fs.readFileSync(path.join(this.root, runId, FILES[part]), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  runIds(): string[] {
+    if (!fs.existsSync(this.root)) return [];
+    return fs
+      .readdirSync(this.root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(this.root, d.name, FILES.snapshot)))
+      .map((d) => d.name);
+  }
+
+  location(runId: string): string {
+    return path.join(this.root, runId);
+  }
+}
