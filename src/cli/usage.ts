@@ -70,6 +70,7 @@ export const COMMANDS: readonly CommandInfo[] = [
       { name: 'port', kind: 'value', valueName: 'N', description: 'port to listen on (default 0: any free port; the URL is printed)' },
       { name: 'token', kind: 'value', valueName: 'T', description: 'the secret orchestrators must present (at least 16 characters); prefer --token-file' },
       { name: 'token-file', kind: 'value', valueName: 'FILE', description: 'read the token from FILE (default: a random token, printed on stderr)' },
+      { name: 'token-stdin', kind: 'flag', description: 'read the token from the first line of standard input (how a parent process passes it; no file to leak)' },
       { name: 'executor', kind: 'value', valueName: 'KIND', description: 'shell (inputs.command), sim (inputs.sim), or auto (sim when inputs.sim is given, else shell; default)' },
       { name: 'capabilities', kind: 'value', valueName: 'A,B', description: 'capabilities announced to orchestrators' },
       { name: 'concurrency', kind: 'value', valueName: 'N', description: 'tasks run at once (default 1)' },

@@ -81,6 +81,7 @@ export class DeviceFleet {
         capabilities: [...caps],
         concurrency: s.profile?.concurrency ?? 1,
         availability: s.availability,
+        shell: s.profile?.os === 'win32' ? 'cmd' : 'posix',
         metadata: { url: d.url, ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
       };
     });

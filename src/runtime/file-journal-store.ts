@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JournalPart, JournalStore, RunJournalFiles } from '../core/persistence/store';
+import type { JournalPart, JournalStore, OutputPiece, RunJournalFiles } from '../core/persistence/store';
+import { OutputFiles, readOutputFiles } from './output-files';
 
 const FILES: Readonly<Record<JournalPart, string>> = { events: 'events.jsonl', snapshot: 'snapshot.json', meta: 'run.json' };
 
@@ -26,13 +27,18 @@ export class FileJournalStore implements JournalStore {
     fs.mkdirSync(paths.dir, { recursive: true });
     if (meta && !fs.existsSync(paths.meta)) writeAtomic(paths.meta, JSON.stringify({ runId, ...meta }, null, 2));
     const fd = fs.openSync(paths.events, 'a');
+    const output = new OutputFiles(paths.dir);
     let open = true;
     return {
       appendEvents: (text) => void fs.writeSync(fd, text),
+      cutEvents: (bytes) => fs.ftruncateSync(fd, bytes),
       writeSnapshot: (text) => writeAtomic(paths.snapshot, text),
+      appendOutput: (taskId, attempt, stream, data) => output.append(taskId, attempt, stream, data),
+      endOutput: (taskId) => output.end(taskId),
       close: () => {
         if (open) fs.closeSync(fd);
         open = false;
+        output.close();
       },
     };
   }
@@ -56,5 +62,9 @@ export class FileJournalStore implements JournalStore {
 
   location(runId: string): string {
     return path.join(this.root, runId);
+  }
+
+  readOutput(runId: string, taskId: string, attempt: number): OutputPiece[] | undefined {
+    return readOutputFiles(path.join(this.root, runId), taskId, attempt);
   }
 }

@@ -47,6 +47,11 @@ export function prepareRun(setup: RunSetup): PreparedRun {
     } catch (err) {
       throw new JournalUnavailableError(store.location(orchestrator.runId), `cannot write the journal: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const cut = journal.repaired;
+    if (cut) {
+      const shown = JSON.stringify(cut.dropped.length > 80 ? `${cut.dropped.slice(0, 80)}…` : cut.dropped);
+      setup.logger?.warn(`journal ${journal.location}: its last line was torn or unreadable (a crash mid-write); cut ${cut.bytes} byte(s) before appending: ${shown}`);
+    }
     journal.attach(orchestrator);
   }
   return { orchestrator, journal, close: () => journal?.close() };

@@ -7,6 +7,7 @@ import { evaluateTargets, machineInfo, s1CostRatio, summarize, type CaseSummary 
 import { formatTable, formatTargets } from './table';
 import { agentHostMain } from './ws-agents';
 import { BenchSetupError, repoRoot } from './workloads';
+import { floodTargets, runFlood, type FloodResult } from './flood';
 
 /** Command-line options of `npm run bench -- …`. */
 export interface BenchArgs {
@@ -79,14 +80,20 @@ async function main(): Promise<void> {
   if (args.caseName !== undefined) return childMain(args.caseName, args.warmup);
 
   const cases = selectCases(args.only);
-  if (cases.length === 0) throw new BenchSetupError(`--only ${args.only?.join(',') ?? ''} selects no case; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  const flood = !args.only || args.only.includes('FLOOD');
+  if (cases.length === 0 && !flood) throw new BenchSetupError(`--only ${args.only?.join(',') ?? ''} selects no case; cases: ${CASES.map((c) => c.name).join(', ')}, FLOOD`);
   process.stderr.write(`bench: ${cases.length} case(s), ${args.runs} run(s) each (LOCK once), ${args.warmup} warm-up run(s)\n`);
 
   const summaries = await measureAll(cases, args.runs, args.warmup);
+  let floodResult: FloodResult | undefined;
+  if (flood) {
+    process.stderr.write('  FLOOD: 250 MiB of output through a device agent, with the live display…\n');
+    floodResult = await runFlood();
+  }
   const byName = new Map(summaries.map((s) => [s.name, s]));
   const caseMap = new Map(CASES.map((c) => [c.name, c]));
   const ratio = s1CostRatio(byName);
-  const targets = evaluateTargets(byName, caseMap);
+  const targets = [...evaluateTargets(byName, caseMap), ...floodTargets(floodResult)];
   const machine = machineInfo();
 
   const summary = {
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
     warmupRuns: args.warmup,
     cases: summaries.map((s) => ({ name: s.name, median: s.median, timedOut: s.timedOut, problems: s.problems })),
     derived: { s1CostPerTaskRatio: ratio, w4MakespanRatio: byName.get('W4')?.median.makespanRatio },
+    flood: floodResult,
     targets,
   };
   const outDir = path.join(repoRoot(), 'bench-results');
@@ -107,7 +115,11 @@ async function main(): Promise<void> {
   const mode = args.warmup > 0 ? `in 3 fresh processes per case, each doing ${args.warmup} warm-up run(s) then 5 timed runs (median taken); 'cold' is the first run of each process` : 'each in a fresh process (cold: includes V8 warm-up)';
   out.write(`Measured ${mode}.\n`);
   out.write('Median of runs; times in ms; disp = dispatch latency, queue = queueing (both from the run report); vs ref = tasks/s over the reference (E1: its 90.8 ms/edit over ours).\n\n');
-  out.write(`${formatTable(summaries, caseMap, ratio)}\n\n`);
+  if (summaries.length > 0) out.write(`${formatTable(summaries, caseMap, ratio)}\n\n`);
+  if (floodResult) {
+    const f = floodResult;
+    out.write(`FLOOD (${(f.bytes / 2 ** 20).toFixed(0)} MiB: 200 MiB in 64 KiB lines and one 50 MiB line, one agent, live display): ${f.mbPerSecond.toFixed(1)} MiB/s, orchestrator peak RSS ${f.orchestratorPeakMiB.toFixed(0)} MiB, agent peak RSS ${f.agentPeakMiB.toFixed(0)} MiB, 200 ms task on another device took ${f.quickMs.toFixed(0)} ms, output file ${f.fileBytes === f.bytes ? 'complete' : `${f.fileBytes} of ${f.bytes} bytes`}\n\n`);
+  }
   out.write(`Targets:\n${formatTargets(targets)}\n\n`);
   out.write(`Full results: ${outFile}\n\nJSON summary:\n${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -274,6 +274,29 @@ describe('plan diagnostics', () => {
     for (let i = 0; i < 200 && ours().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
     assert.deepEqual(ours().map((d) => d.message), []);
   });
+
+  it('a reference in a shell command line is marked: its value goes in as one quoted word; one inside $(…) is an error', async function () {
+    this.timeout(30_000);
+    await api();
+    const uri = writePlan('quoted', {
+      id: 'quoted',
+      tasks: [{ id: 'a' }, { id: 'b', inputs: { command: 'echo got: ${tasks.a.result.stdout}' } }, { id: 'c', inputs: { command: 'echo $(cat ${tasks.a.result.stdout})' } }],
+      dependencies: [{ from: 'a', to: 'b' }, { from: 'a', to: 'c' }],
+    });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'constellation');
+    for (let i = 0; i < 200 && ours().length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    const info = ours().filter((d) => d.code === 'quoted_reference');
+    assert.equal(info.length, 2, 'both command lines with a reference are marked');
+    assert.equal(info[0]!.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(info[0]!.message, /one quoted shell word: data, never code/);
+    assert.match(doc.getText(info[0]!.range), /echo got: \$\{tasks\.a\.result\.stdout\}/);
+    const refused = ours().find((d) => d.code === 'bad_reference');
+    assert.ok(refused, 'the reference inside $(…) is an error');
+    assert.match(refused.message, /command substitution/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
 });
 
 describe('DAG panel', () => {

@@ -315,6 +315,50 @@ describe('constellation CLI', () => {
     assert.match(unknown.stderr, new RegExp(`no run 'no-such-run'[\\s\\S]*${runId}`));
   });
 
+  it('ids that are names of Object.prototype (__proto__, constructor, toString) are ordinary ids: validated, run, reported', async () => {
+    const plan = writePlan(
+      [simTask('__proto__', { durationMs: 5, result: { x: 1 } }), simTask('constructor', { durationMs: 5 }), simTask('toString', { durationMs: 5 }), simTask('b', { durationMs: 5 }, { description: 'got ${tasks.__proto__.result.x}' })],
+      [{ from: '__proto__', to: 'b' }, { from: 'constructor', to: 'b' }, { from: 'toString', to: 'constructor' }],
+      'protos',
+    );
+    const validated = await cli('validate', plan);
+    assert.equal(validated.code, 0, validated.stdout);
+    const out = await cli('run', plan, '--devices', 'sim:1', '--json');
+    assert.equal(out.code, 0, out.stderr);
+    const report = parseReport(out);
+    assert.deepEqual(Object.keys(report.tasks).sort(), ['__proto__', 'b', 'constructor', 'toString']);
+    assert.deepEqual(report.tasks.__proto__!.result, { x: 1 });
+    assert.equal(Object.getPrototypeOf(report.tasks), Object.prototype);
+  });
+
+  it('a journal with a torn or garbage last line is cut back with a warning, then resumed, and stays resumable', async () => {
+    const journal = path.join(tmp, 'journal-torn');
+    const tasks = ['a', 'b', 'c', 'd'].map((id, i) => simTask(id, { durationMs: 300, result: i }));
+    const chain = writePlan(tasks, ['a->b', 'b->c', 'c->d'].map((e) => ({ from: e.split('->')[0], to: e.split('->')[1] })), 'torn');
+    for (const damage of ['{"type":"task_completed","taskId":"b","seq":9', 'this is not json\n']) {
+      fs.rmSync(journal, { recursive: true, force: true });
+      const first = start(['run', chain, '--devices', 'sim:1', '--journal', journal]);
+      let eventsFile = '';
+      await waitFor('the journal', () => {
+        const runs = fs.existsSync(journal) ? fs.readdirSync(journal) : [];
+        if (runs.length === 1) eventsFile = path.join(journal, runs[0]!, 'events.jsonl');
+        return runs.length === 1 && fs.existsSync(eventsFile) && fs.readFileSync(eventsFile, 'utf8').includes('"task_completed"');
+      });
+      first.child.kill('SIGKILL');
+      await first.done;
+      fs.appendFileSync(eventsFile, damage);
+      const runId = path.basename(path.dirname(eventsFile));
+      const resumed = await cli('resume', runId, '--journal', journal, '--json');
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stderr, /its last line was torn or unreadable \(a crash mid-write\); cut \d+ byte\(s\) before appending/);
+      assert.equal(parseReport(resumed).state, 'completed');
+      assert.ok(!fs.readFileSync(eventsFile, 'utf8').includes(damage.trim()), 'the damage is gone from the log');
+      const again = await cli('resume', runId, '--journal', journal);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /already ended \(completed\)/);
+    }
+  });
+
   it('--edits applies scripted rounds when their task finishes, and rejects a bad edits file', async () => {
     const plan = writePlan([simTask('a', { durationMs: 10, result: 7 }), simTask('b', { durationMs: 10 })], [{ from: 'a', to: 'b' }]);
     const edits = path.join(tmp, 'edits.json');

@@ -20,7 +20,7 @@ export const DEPENDENCY_TYPES_TEXT = `Dependencies {"from": A, "to": B, "type": 
 
 /** Data flow between tasks. */
 export const REFERENCES_TEXT =
-  'Data flow: "${tasks.<id>.result}" or "${tasks.<id>.result.field}" in a description, tip or input is replaced by that task\'s result when the task starts; <id> must be an ancestor (reachable backwards through dependencies).';
+  'Data flow: "${tasks.<id>.result}" or "${tasks.<id>.result.field}" in a description, tip or input is replaced by that task\'s result when the task starts; <id> must be an ancestor (reachable backwards through dependencies). The value is data, never code: in a "command" line it becomes one quoted shell word (do not wrap it in quotes yourself, and never put it inside $(...) or backticks: that is refused), in an argv array one element, elsewhere in inputs its JSON value.';
 
 /** The seven edit operations with their exact JSON fields. */
 export const OPERATIONS_TEXT = `Operations (a batch is applied all-or-nothing, in order):

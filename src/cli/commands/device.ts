@@ -28,7 +28,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
   const port = intOption(args, 'port', 0, 65_535) ?? 0;
   const workdir = path.resolve(io.cwd, args.values.get('workdir') ?? '.');
   const kind = choiceOption(args, 'executor', EXECUTORS) ?? 'auto';
-  const token = readToken(args.values.get('token'), args.values.get('token-file'), io);
+  const token = args.flags.has('token-stdin') ? await tokenFromStdin() : readToken(args.values.get('token'), args.values.get('token-file'), io);
   const sim = new SimExecutor();
   const shell = new ShellExecutor(workdir);
   const agent = new DeviceAgent({
@@ -79,5 +79,30 @@ function readToken(inline: string | undefined, file: string | undefined, io: Cli
   const value = inline ?? (file !== undefined ? readTextFile(file, io.cwd).trim() : undefined);
   if (value === undefined) return { value: randomBytes(24).toString('base64url'), generated: true };
   if (value.length < 16) throw new UsageError('the token is shorter than 16 characters', 'use a long random token, e.g. from `openssl rand -hex 24`', file !== undefined ? '--token-file' : '--token');
+  return { value, generated: false };
+}
+
+/**
+ * The token as the first line of standard input (`--token-stdin`): how a parent process hands
+ * a child agent its secret without a file that would outlive a crash, or the process list.
+ */
+async function tokenFromStdin(): Promise<{ value: string; generated: boolean }> {
+  const value = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const done = (err?: Error) => {
+      process.stdin.off('data', onData).off('end', onEnd);
+      process.stdin.pause();
+      if (err) reject(err);
+      else resolve(text.split('\n', 1)[0]!.trim());
+    };
+    const onData = (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('\n')) done();
+      else if (text.length > 4096) done(new UsageError('--token-stdin: no line break in the first 4096 characters of standard input', 'send the token followed by a newline', '--token-stdin'));
+    };
+    const onEnd = () => done();
+    process.stdin.on('data', onData).on('end', onEnd).resume();
+  });
+  if (value.length < 16) throw new UsageError('the token read from standard input is shorter than 16 characters', 'send a long random token followed by a newline', '--token-stdin');
   return { value, generated: false };
 }

@@ -2,10 +2,15 @@ import type { Disposable } from '../../core/events/event-bus';
 import type { Orchestrator } from '../../core/orchestrator/orchestrator';
 import type { OutStream } from '../io';
 import { describeEvent } from '../../core/report/event-text';
+import { OutputLines } from '../../core/report/output-lines';
 import { oneLine, plural } from '../../core/report/words';
 import { toneColour, type Style } from './format';
 
 const VERB_WIDTH = 11;
+/** Longest output line shown; the rest of it is counted. */
+const MAX_LINE = 2_000;
+/** Output lines shown per task per second; the rest are counted. */
+const LINES_PER_SECOND = 200;
 
 /** Shows a run while it goes; the session starts it before the run and stops it after. */
 export interface ProgressView {
@@ -21,7 +26,9 @@ export interface ProgressView {
  */
 export class LineReporter implements ProgressView {
   private readonly subscription: Disposable;
-  private readonly partial = new Map<string, string>();
+  private readonly lines = new Map<string, OutputLines>();
+  /** Per task: output lines shown in the current second, and lines left out since the last note. */
+  private readonly rate = new Map<string, { second: number; shown: number; skipped: number }>();
   private readonly startedAt = Date.now();
   private cancelledWaiting = 0;
 
@@ -55,21 +62,53 @@ export class LineReporter implements ProgressView {
 
   stop(): void {
     this.subscription.dispose();
-    for (const id of [...this.partial.keys()]) this.flushOutput(id);
+    for (const id of [...this.lines.keys()]) this.flushOutput(id);
     this.flushCancelled();
   }
 
   private output(taskId: string, data: string): void {
-    const text = (this.partial.get(taskId) ?? '') + data;
-    const lines = text.split('\n');
-    this.partial.set(taskId, lines.pop()!);
-    for (const line of lines) this.write(`${this.style.dim(`[${taskId}]`)} ${oneLine(line)}`);
+    let split = this.lines.get(taskId);
+    if (!split) {
+      split = new OutputLines(MAX_LINE);
+      this.lines.set(taskId, split);
+    }
+    for (const line of split.push(data)) this.outputLine(taskId, line);
+  }
+
+  /** A log is for reading: past a few hundred lines a second per task, lines are counted, not shown. */
+  private outputLine(taskId: string, line: string): void {
+    const second = Math.floor(Date.now() / 1000);
+    let r = this.rate.get(taskId);
+    if (!r) {
+      r = { second, shown: 0, skipped: 0 };
+      this.rate.set(taskId, r);
+    }
+    if (r.second !== second) {
+      this.noteSkipped(taskId, r);
+      r.second = second;
+      r.shown = 0;
+    }
+    if (r.shown >= LINES_PER_SECOND) {
+      r.skipped++;
+      return;
+    }
+    r.shown++;
+    this.write(`${this.style.dim(`[${taskId}]`)} ${oneLine(line)}`);
+  }
+
+  private noteSkipped(taskId: string, r: { skipped: number }): void {
+    if (r.skipped === 0) return;
+    this.write(`${this.style.dim(`[${taskId}]`)} ${this.style.gray(`… ${plural(r.skipped, 'line')} not shown here (the whole output is in the run's output file)`)}`);
+    r.skipped = 0;
   }
 
   private flushOutput(taskId: string): void {
-    const rest = this.partial.get(taskId);
-    this.partial.delete(taskId);
-    if (rest) this.write(`${this.style.dim(`[${taskId}]`)} ${oneLine(rest)}`);
+    const rest = this.lines.get(taskId)?.flush();
+    this.lines.delete(taskId);
+    if (rest !== undefined) this.outputLine(taskId, rest);
+    const r = this.rate.get(taskId);
+    if (r) this.noteSkipped(taskId, r);
+    this.rate.delete(taskId);
   }
 
   private flushCancelled(): void {

@@ -2,6 +2,7 @@ import type { Disposable } from '../../core/events/event-bus';
 import type { Orchestrator } from '../../core/orchestrator/orchestrator';
 import type { OutStream } from '../io';
 import { describeEvent } from '../../core/report/event-text';
+import { OutputLines } from '../../core/report/output-lines';
 import { formatDuration, oneLine } from '../../core/report/words';
 import { pad, statusColour, toneColour, truncate, type Style } from './format';
 import type { ProgressView } from './line-reporter';
@@ -11,7 +12,7 @@ interface RunningTask {
   readonly attempt: number;
   readonly since: number;
   readonly lines: string[];
-  partial: string;
+  readonly split: OutputLines;
 }
 
 const FRAME_MS = 100;
@@ -45,7 +46,7 @@ export class LiveDisplay implements ProgressView {
     const c = orchestrator.constellation;
     this.subscription = orchestrator.events.onAny((e) => {
       this.dirty = true;
-      if (e.type === 'task_started') this.running.set(e.taskId, { device: e.device, attempt: e.attempt, since: Date.now(), lines: [], partial: '' });
+      if (e.type === 'task_started') this.running.set(e.taskId, { device: e.device, attempt: e.attempt, since: Date.now(), lines: [], split: new OutputLines(300) });
       else if (e.type === 'task_output') this.output(e.taskId, e.data);
       else if (e.type === 'task_completed' || e.type === 'task_failed' || e.type === 'task_cancelled') this.running.delete(e.taskId);
       if (e.type === 'task_started' || e.type === 'task_cancelled') return; // the running list shows these
@@ -85,9 +86,9 @@ export class LiveDisplay implements ProgressView {
   private output(taskId: string, data: string): void {
     const t = this.running.get(taskId);
     if (!t) return;
-    const parts = (t.partial + data).split('\n');
-    t.partial = parts.pop()!;
-    for (const p of parts) if (oneLine(p) !== '') t.lines.push(oneLine(p));
+    // Only the last lines are shown: a flood costs a scan of each chunk, nothing more.
+    const fresh = t.split.push(data);
+    for (const p of fresh.slice(-OUTPUT_LINES)) if (oneLine(p) !== '') t.lines.push(oneLine(p));
     if (t.lines.length > OUTPUT_LINES) t.lines.splice(0, t.lines.length - OUTPUT_LINES);
   }
 

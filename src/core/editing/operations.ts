@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { depthProblem, MAX_DOCUMENT_DEPTH, MAX_VALUE_DEPTH } from '../io/json-limits';
 import { formatPath } from '../model/json-path';
 import { violation, type Violation } from './violations';
 import { DEPENDENCY_ID_PATTERN, dependencyTypeSchema, taskDefinitionShape, taskFileSchema, ID_PATTERN } from '../model/schema';
@@ -80,7 +81,9 @@ export function parseBatch(batch: unknown, maxBatchSize = MAX_BATCH_SIZE): Parse
   const violations: Violation[] = [];
   (batch as readonly unknown[]).forEach((raw, i) => {
     const r = operationSchema.safeParse(raw);
-    if (r.success) operations.push(r.data);
+    const deepValue = r.success ? valueTooDeep(r.data, i) : undefined;
+    if (deepValue) violations.push(violation('invalid_operation', i, `operation ${i}: ${deepValue.message}`, deepValue.path));
+    else if (r.success) operations.push(r.data);
     else {
       for (const issue of r.error.issues) {
         const path = formatPath([i, ...issue.path]);
@@ -88,5 +91,15 @@ export function parseBatch(batch: unknown, maxBatchSize = MAX_BATCH_SIZE): Parse
       }
     }
   });
-  return violations.length > 0 ? { ok: false, violations } : { ok: true, operations };
+  if (violations.length > 0) return { ok: false, violations };
+  // Whatever else the operations carry (unknown keys are refused above) is bounded too.
+  const deep = depthProblem(batch, MAX_DOCUMENT_DEPTH);
+  return deep ? { ok: false, violations: [violation('invalid_operation', -1, `the batch is ${deep.message}`, deep.path)] } : { ok: true, operations };
+}
+
+/** A task value an operation writes (inputs, metadata) nested too deep. */
+function valueTooDeep(op: Operation, i: number): { message: string; path: string } | undefined {
+  const fields = op.op === 'add_task' ? { at: 'task', v: op.task } : op.op === 'update_task' ? { at: 'changes', v: op.changes } : undefined;
+  if (!fields) return undefined;
+  return depthProblem(fields.v.inputs, MAX_VALUE_DEPTH, [i, fields.at, 'inputs']) ?? depthProblem(fields.v.metadata, MAX_VALUE_DEPTH, [i, fields.at, 'metadata']);
 }

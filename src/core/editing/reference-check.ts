@@ -1,5 +1,6 @@
 import type { Constellation } from '../model/constellation';
-import { findReferences, TaskReferenceError } from '../expr/references';
+import { commandLineProblems } from '../expr/command-line';
+import { findReferences, scanTemplate, TaskReferenceError } from '../expr/references';
 import type { Task } from '../model/types';
 import { violation, type Violation } from './violations';
 
@@ -10,7 +11,7 @@ export function isAncestor(c: Constellation, ancestor: string, task: string): bo
   const stack = [task];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const prev of c.graph.inNeighbors(node)) {
+    for (const prev of c.upstreamOf(node)) {
       if (prev === ancestor) return true;
       if (!seen.has(prev)) {
         seen.add(prev);
@@ -36,6 +37,9 @@ export function checkTaskReferences(c: Constellation, task: Task, opIndex: numbe
     throw err;
   }
   const out: Violation[] = [];
+  for (const ref of commandLineReferences(task)) {
+    out.push(violation('bad_reference', opIndex, `task '${task.id}': inputs.command: ${ref.text} stands inside a command substitution or parameter expansion ($(…), \`…\`, \${…}), where no quoting keeps a value data; move it out (it is put in as one quoted word)`, 'inputs.command'));
+  }
   for (const ref of refs) {
     if (!c.hasTask(ref.taskId)) {
       out.push(violation('bad_reference', opIndex, `task '${task.id}' refers to unknown task '${ref.taskId}' in ${ref.location}`, ref.location));
@@ -53,3 +57,10 @@ export function checkTaskReferences(c: Constellation, task: Task, opIndex: numbe
   return out;
 }
 
+/** References in a task's shell command line that stand where no quoting keeps them data. */
+function commandLineReferences(task: Task) {
+  const inputs = task.inputs;
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) return [];
+  const command = Object.getOwnPropertyDescriptor(inputs, 'command')?.value as unknown;
+  return typeof command === 'string' ? commandLineProblems(scanTemplate(command, 'inputs.command')) : [];
+}

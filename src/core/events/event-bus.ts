@@ -7,7 +7,7 @@ export type { Disposable };
 
 /**
  * The run's typed event stream. Stamps every event with `runId`, `seq` and a timestamp, applies
- * it to the run's state (when given a reducer), keeps
+ * it to the run's state (when given a reducer), keeps (all but output)
  * a bounded window of recent events for views that reconnect, and isolates observers: one
  * that throws is logged and the others still run; the scheduler never sees the error.
  */
@@ -52,22 +52,33 @@ export class EventBus {
   emit<K extends EventType>(type: K, payload: EventPayloads[K]): RunEvent<K> {
     const event = { type, runId: this.runId, seq: ++this.seq, timestamp: this.clock.now(), ...payload } as unknown as RunEvent<K>;
     this.apply?.(event);
-    this.recent.push(event);
-    if (this.recent.length > this.recentLimit * 2) this.recent.splice(0, this.recent.length - this.recentLimit);
+    // Output is not kept: a chatty task would hold megabytes here; it is in the output files.
+    if (type !== 'task_output') {
+      this.recent.push(event);
+      if (this.recent.length > this.recentLimit * 2) this.recent.splice(0, this.recent.length - this.recentLimit);
+    }
     this.emitter.emit('*', event);
     this.emitter.emit(type, event);
     return event;
   }
 
   /**
-   * Events with `seq` greater than `afterSeq`, if the window still holds them all;
-   * `undefined` means the caller missed more than the window and must resync from a snapshot.
+   * Events (output aside) with `seq` greater than `afterSeq`, if the window may still hold them
+   * all; `undefined` means the caller may have missed more than the window and must resync from
+   * a snapshot.
    */
   since(afterSeq: number): RunEvent[] | undefined {
     const first = this.recent[0];
     if (afterSeq >= this.seq) return [];
     if (!first || first.seq > afterSeq + 1) return undefined;
-    return this.recent.slice(afterSeq + 1 - first.seq);
+    let lo = 0;
+    let hi = this.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.recent[mid]!.seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.recent.slice(lo);
   }
 
   removeAllListeners(): void {

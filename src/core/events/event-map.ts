@@ -31,7 +31,8 @@ export interface EventPayloads {
   task_waiting: { taskId: string; reason: string };
   task_started: { taskId: string; device: string; attempt: number };
   task_output: { taskId: string; attempt: number; stream: OutputStream; data: string; chunk: number };
-  task_completed: { taskId: string; device: string; attempt: number; result: unknown; durationMs: number };
+  /** `outputChars`: how much output the attempt wrote (the output itself is in the run's output files). */
+  task_completed: { taskId: string; device: string; attempt: number; result: unknown; durationMs: number; outputChars?: number | undefined };
   task_failed: {
     taskId: string;
     device?: string | undefined;
@@ -39,8 +40,9 @@ export interface EventPayloads {
     error: TaskError;
     willRetry: boolean;
     retryInMs?: number | undefined;
+    outputChars?: number | undefined;
   };
-  task_cancelled: { taskId: string; reason: string; wasRunning: boolean };
+  task_cancelled: { taskId: string; reason: string; wasRunning: boolean; outputChars?: number | undefined };
   task_skipped: { taskId: string; reason: string; upstream: string };
   task_interrupted: { taskId: string; device?: string | undefined; attempt: number };
   /** A finished task runs again (an explicit retry); `reopened` are tasks it had skipped, which wait again. */

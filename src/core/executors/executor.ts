@@ -26,6 +26,11 @@ export type ExecutionOutcome =
 export interface ExecutionSink {
   /** One chunk of output, in order. */
   output(stream: OutputStream, data: string): void;
+  /**
+   * Backpressure, where the consumer can fall behind (a socket): a promise to wait on before
+   * producing more output, or undefined to go on. An executor that can pause its source does.
+   */
+  backlog?(): Promise<void> | undefined;
 }
 
 /** A running attempt. `done` settles exactly once and never rejects. */

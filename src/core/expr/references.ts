@@ -1,5 +1,7 @@
 import { escapeFor, isPlainObject, ownDataValue, readOwn } from './access';
+import { resolveCommandLine } from './command-line';
 import { TaskReferenceError } from './errors';
+import type { ShellDialect } from './shell-words';
 
 export { TaskReferenceError };
 
@@ -80,7 +82,7 @@ export function hasReferences(fields: ReferenceFields): boolean {
  *
  * @throws TaskReferenceError on a malformed reference or one naming a task `source` does not know.
  */
-export function resolveReferences<T extends ReferenceFields>(fields: T, source: ResolvedValueSource): T {
+export function resolveReferences<T extends ReferenceFields>(fields: T, source: ResolvedValueSource, options: { readonly shell?: ShellDialect | undefined } = {}): T {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) {
     let value: unknown;
@@ -94,6 +96,9 @@ export function resolveReferences<T extends ReferenceFields>(fields: T, source: 
       value = copyDeep(fields.inputs, (text, path) => {
         const location = formatLocation('inputs', path);
         const parts = scanTemplate(text, location);
+        // The shell executor's command: a line for the shell (each value one quoted word), or argv (each element text).
+        if (path[0] === 'command' && path.length === 1) return resolveCommandLine(parts, location, (ref) => toText(lookup(ref, source), ref), options.shell ?? 'posix');
+        if (path[0] === 'command' && path.length === 2 && typeof path[1] === 'number') return joinParts(parts, source);
         const only = parts.length === 1 ? parts[0] : undefined;
         if (only?.kind === 'ref') return copyDeep(lookup(only.ref, source));
         return joinParts(parts, source);
@@ -106,7 +111,8 @@ export function resolveReferences<T extends ReferenceFields>(fields: T, source: 
   return out as T;
 }
 
-type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'ref'; readonly ref: TaskReference };
+/** Literal text (escapes undone) or a reference, in the order they stand. */
+export type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'ref'; readonly ref: TaskReference };
 
 const OPENER = '${tasks';
 const ID_RE = /[A-Za-z0-9_-]+/y;
@@ -119,7 +125,7 @@ function joinParts(parts: readonly Part[], source: ResolvedValueSource): string 
 }
 
 /** Splits `value` into literal text (escapes already undone) and references. */
-function scanTemplate(value: string, location: string): Part[] {
+export function scanTemplate(value: string, location: string): Part[] {
   // Escapes first, so the `${tasks` inside `$${tasks` is never taken for a reference.
   const special = /\$\$\{|\$\{tasks/g;
   const parts: Part[] = [];

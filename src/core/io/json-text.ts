@@ -1,14 +1,20 @@
 import type { Problem } from '../model/errors';
 import { locateJsonError } from './json-locate';
+import { depthProblem, MAX_DOCUMENT_DEPTH, MAX_JSON_TEXT } from './json-limits';
 
 /**
  * Parses JSON text; a syntax error becomes a {@link Problem} located by line and column. A UTF-8
- * byte-order mark (as some Windows editors save files) is not part of the text.
+ * byte-order mark (as some Windows editors save files) is not part of the text. Text over the
+ * size limit and values nested deeper than the depth limit are problems too (./json-limits).
  */
-export function parseJsonText(raw: string): { value: unknown } | { problem: Problem } {
+export function parseJsonText(raw: string, limits: { maxChars?: number; maxDepth?: number } = {}): { value: unknown } | { problem: Problem } {
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const maxChars = limits.maxChars ?? MAX_JSON_TEXT;
+  if (text.length > maxChars) return { problem: { code: 'too_large', message: `${(text.length / 1048576).toFixed(1)} MiB of JSON; at most ${(maxChars / 1048576).toFixed(0)} MiB are accepted` } };
   try {
-    return { value: JSON.parse(text) as unknown };
+    const value = JSON.parse(text) as unknown;
+    const deep = depthProblem(value, limits.maxDepth ?? MAX_DOCUMENT_DEPTH);
+    return deep ? { problem: { code: 'too_deep', message: deep.message, path: deep.path } } : { value };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const m = /position (\d+)/.exec(message);

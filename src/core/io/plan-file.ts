@@ -1,14 +1,14 @@
-import { topologicalSort } from 'graphology-dag';
 import { checkTaskReferences } from '../editing/reference-check';
 import type { DeviceCatalog } from '../editing/apply-operation';
 import { compileExpression, ExpressionError } from '../expr/expression';
 import { Constellation } from '../model/constellation';
-import { InvalidInputError, type Problem } from '../model/errors';
+import { CycleError, InvalidInputError, type Problem } from '../model/errors';
 import { formatPath } from '../model/json-path';
 import { planFileSchema, type ParsedPlan, type PlanFile } from '../model/schema';
 import { dependencyDefinitionOf, dependencyFromDefinition, taskFromDefinition } from '../model/task-factory';
 import type { Dependency, Task } from '../model/types';
 import { randomIds, type IdSource } from '../ids';
+import { depthProblem, MAX_DOCUMENT_DEPTH, MAX_VALUE_DEPTH } from './json-limits';
 import { parseJsonText } from './json-text';
 import { looksLikeReferenceFormat } from './reference-format';
 
@@ -30,6 +30,8 @@ export function parsePlanText(text: string, options: LoadOptions = {}): Constell
 
 /** Validates a parsed JSON value as a plan and builds its constellation. */
 export function planFromJson(value: unknown, options: LoadOptions = {}): Constellation {
+  const deep = valuesTooDeep(value) ?? depthProblem(value, MAX_DOCUMENT_DEPTH);
+  if (deep) throw new InvalidInputError([{ code: 'too_deep', message: deep.message, path: deep.path }], options.source);
   const result = planFileSchema.safeParse(value);
   if (!result.success) {
     if (looksLikeReferenceFormat(value)) {
@@ -82,50 +84,17 @@ export function buildConstellation(plan: ParsedPlan, options: LoadOptions = {}):
   if (problems.length > 0) throw new InvalidInputError(problems, options.source);
 
   const c = new Constellation({ id: plan.id ?? `constellation-${(options.ids ?? randomIds).newId().slice(0, 8)}`, name: plan.name ?? plan.id ?? 'untitled', request: plan.request, metadata: plan.metadata ?? {} });
-  c.load(tasks, deps, () => {
-    try {
-      return topologicalSort(c.graph);
-    } catch {
-      throw new InvalidInputError([{ code: 'cycle', message: `dependencies form a cycle: ${findCycle(c).join(' → ')}`, path: 'dependencies' }], options.source);
-    }
-  });
+  try {
+    c.load(tasks, deps);
+  } catch (err) {
+    if (err instanceof CycleError) throw new InvalidInputError([{ code: 'cycle', message: `dependencies form a cycle: ${err.cycle.join(' → ')}`, path: 'dependencies' }], options.source);
+    throw err;
+  }
   tasks.forEach((t, i) => {
     for (const v of checkTaskReferences(c, t, i)) problems.push({ code: v.code, message: v.message, path: `tasks[${i}]${v.path ? `.${v.path}` : ''}` });
   });
   if (problems.length > 0) throw new InvalidInputError(problems, options.source);
   return c;
-}
-
-/** A cycle in a graph known to have one (iterative DFS with colours). */
-function findCycle(c: Constellation): string[] {
-  const colour = new Map<string, 1 | 2>();
-  const parent = new Map<string, string>();
-  for (const root of c.graph.nodes()) {
-    if (colour.has(root)) continue;
-    const stack: [string, string[]][] = [[root, c.graph.outNeighbors(root)]];
-    colour.set(root, 1);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const next = top[1].pop();
-      if (next === undefined) {
-        colour.set(top[0], 2);
-        stack.pop();
-        continue;
-      }
-      if (colour.get(next) === 1) {
-        const cycle = [next];
-        for (let cur = top[0]; cur !== next; cur = parent.get(cur)!) cycle.push(cur);
-        cycle.push(next);
-        return cycle.reverse();
-      }
-      if (!colour.has(next)) {
-        colour.set(next, 1);
-        parent.set(next, top[0]);
-        stack.push([next, c.graph.outNeighbors(next)]);
-      }
-    }
-  }
-  return [];
 }
 
 /** Serialises a constellation to the native format; `withState` keeps statuses and results (snapshots, reports). */
@@ -152,4 +121,22 @@ export function toPlanFile(c: Constellation, withState = false): PlanFile {
   plan.tasks = tasks;
   plan.dependencies = [...c.dependencies()].map(dependencyDefinitionOf);
   return plan as PlanFile;
+}
+
+/** The first value of a plan (its metadata; a task's inputs, metadata or result) nested too deep. */
+function valuesTooDeep(value: unknown): { message: string; path: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const plan = value as { metadata?: unknown; tasks?: unknown };
+  const top = depthProblem(plan.metadata, MAX_VALUE_DEPTH, ['metadata']);
+  if (top || !Array.isArray(plan.tasks)) return top;
+  const tasks = plan.tasks as unknown[];
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    if (typeof t !== 'object' || t === null) continue;
+    for (const key of ['inputs', 'metadata', 'result'] as const) {
+      const found = depthProblem((t as Record<string, unknown>)[key], MAX_VALUE_DEPTH, ['tasks', i, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { setOwn } from '../model/records';
 import { z } from 'zod';
 import type { Constellation } from '../model/constellation';
 import { InvalidInputError, type Problem } from '../model/errors';
@@ -169,11 +170,11 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
   const extraTasks: Record<string, TaskExtras> = {};
   for (const t of c.tasks()) {
     const more = taskExtrasOf(t);
-    if (more) extraTasks[t.id] = more;
+    if (more) setOwn(extraTasks, t.id, more);
     const deps = c.incoming(t.id).map((d) => d.from);
     const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
     const ended = t.endedAt ? Date.parse(t.endedAt) : NaN;
-    tasks[t.id] = {
+    setOwn(tasks, t.id, {
       task_id: t.id,
       name: t.name,
       description: t.description,
@@ -197,11 +198,11 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       execution_duration: Number.isFinite(started) && Number.isFinite(ended) ? (ended - started) / 1000 : null,
       dependencies: deps,
       dependents: c.outgoing(t.id).map((d) => d.to),
-    };
+    });
   }
   const dependencies: Record<string, unknown> = {};
   for (const d of c.dependencies()) {
-    dependencies[d.id] = {
+    setOwn(dependencies, d.id, {
       line_id: d.id,
       from_task_id: d.from,
       to_task_id: d.to,
@@ -213,7 +214,7 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       last_evaluation_time: null,
       created_at: stamp,
       updated_at: stamp,
-    };
+    });
   }
   const extras: ReferenceExtras = {};
   if (c.info.request !== undefined) extras.request = c.info.request;

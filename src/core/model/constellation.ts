@@ -1,7 +1,8 @@
 import { DirectedGraph } from 'graphology';
+import { topologicalSort } from 'graphology-dag';
 import { compileExpression, type CompiledExpression } from '../expr/expression';
 import { CycleError, ConstellationError } from './errors';
-import { TopoOrder } from './topo-order';
+import { findCycle, TopoOrder } from './topo-order';
 import { deriveState, emptyStatusCounts, type StatusCounts } from './state';
 import type { ConstellationState, Dependency, Task, TaskStatus } from './types';
 
@@ -13,16 +14,26 @@ export interface ConstellationInfo {
   metadata: Record<string, unknown>;
 }
 
+// graphology keeps each node's adjacency in plain objects keyed by the neighbours' keys, so a
+// task id that is also a name of Object.prototype ('__proto__', 'constructor', 'toString', …)
+// would read or replace the prototype there. Such ids are stored under an escaped key; every
+// other id is its own key. Ids never contain NUL, so the escape cannot collide.
+const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype));
+const ESCAPE = '\u0000';
+const keyOf = (id: string): string => (RESERVED.has(id) ? ESCAPE + id : id);
+const idOf = (key: string): string => (key.charCodeAt(0) === 0 ? key.slice(1) : key);
+
 /**
  * Tasks and dependencies on a graphology `DirectedGraph`: node attributes are the tasks,
- * edge keys are dependency ids, edge attributes the dependencies.
+ * edge keys are dependency ids, edge attributes the dependencies. The graph is private: every
+ * traversal goes through this class, in task ids, whatever the ids are.
  *
  * Structural mutators check their own preconditions (existence, uniqueness, acyclicity);
  * policy (which statuses may be edited) belongs to the editor. Statuses change only through
  * {@link Constellation.transition}, which only the orchestrator calls.
  */
 export class Constellation {
-  readonly graph = new DirectedGraph<Task, Dependency>({ allowSelfLoops: false });
+  private readonly graph = new DirectedGraph<Task, Dependency>({ allowSelfLoops: false });
   private readonly order = new TopoOrder(this.graph);
   private readonly predicates = new Map<string, CompiledExpression>();
   private counts: StatusCounts = emptyStatusCounts();
@@ -38,21 +49,23 @@ export class Constellation {
   }
 
   hasTask(id: string): boolean {
-    return this.graph.hasNode(id);
+    return this.graph.hasNode(keyOf(id));
   }
 
   /** The live task object; treat it as read-only outside the core. */
   task(id: string): Task {
-    if (!this.graph.hasNode(id)) throw new ConstellationError('unknown_task', `no task '${id}'`);
-    return this.graph.getNodeAttributes(id);
+    const key = keyOf(id);
+    if (!this.graph.hasNode(key)) throw new ConstellationError('unknown_task', `no task '${id}'`);
+    return this.graph.getNodeAttributes(key);
   }
 
   tryTask(id: string): Task | undefined {
-    return this.graph.hasNode(id) ? this.graph.getNodeAttributes(id) : undefined;
+    const key = keyOf(id);
+    return this.graph.hasNode(key) ? this.graph.getNodeAttributes(key) : undefined;
   }
 
   taskIds(): string[] {
-    return this.graph.nodes();
+    return this.graph.mapNodes((_key, task) => task.id);
   }
 
   *tasks(): IterableIterator<Task> {
@@ -70,7 +83,7 @@ export class Constellation {
 
   /** The dependency `from → to`, if any. */
   dependencyBetween(from: string, to: string): Dependency | undefined {
-    const key = this.graph.hasNode(from) && this.graph.hasNode(to) ? this.graph.edge(from, to) : undefined;
+    const key = this.hasTask(from) && this.hasTask(to) ? this.graph.edge(keyOf(from), keyOf(to)) : undefined;
     return key === undefined ? undefined : this.graph.getEdgeAttributes(key);
   }
 
@@ -79,16 +92,41 @@ export class Constellation {
   }
 
   incoming(taskId: string): Dependency[] {
-    return this.graph.mapInEdges(taskId, (_k, a) => a);
+    return this.graph.mapInEdges(keyOf(taskId), (_k, a) => a);
   }
 
   outgoing(taskId: string): Dependency[] {
-    return this.graph.mapOutEdges(taskId, (_k, a) => a);
+    return this.graph.mapOutEdges(keyOf(taskId), (_k, a) => a);
   }
 
   /** Number of tasks that depend directly on `taskId`. */
   dependantCount(taskId: string): number {
-    return this.graph.outDegree(taskId);
+    return this.graph.outDegree(keyOf(taskId));
+  }
+
+  /** Calls `fn` with each dependency into `taskId`. */
+  forEachIncoming(taskId: string, fn: (dep: Dependency) => void): void {
+    this.graph.forEachInEdge(keyOf(taskId), (_k, dep) => fn(dep));
+  }
+
+  /** Calls `fn` with each dependency out of `taskId`. */
+  forEachOutgoing(taskId: string, fn: (dep: Dependency) => void): void {
+    this.graph.forEachOutEdge(keyOf(taskId), (_k, dep) => fn(dep));
+  }
+
+  /** Ids of the tasks `taskId` depends on directly. */
+  upstreamOf(taskId: string): string[] {
+    return this.graph.mapInNeighbors(keyOf(taskId), (_k, t) => t.id);
+  }
+
+  /** Ids of the tasks that depend on `taskId` directly. */
+  dependantsOf(taskId: string): string[] {
+    return this.graph.mapOutNeighbors(keyOf(taskId), (_k, t) => t.id);
+  }
+
+  /** Every task id, each after all the tasks it depends on. */
+  topologicalOrder(): string[] {
+    return topologicalSort(this.graph).map(idOf);
   }
 
   statusCounts(): Readonly<StatusCounts> {
@@ -102,7 +140,7 @@ export class Constellation {
 
   /** Position in a topological order maintained incrementally. */
   topoPosition(taskId: string): number {
-    return this.order.position(taskId);
+    return this.order.position(keyOf(taskId));
   }
 
   /** Compiled `when` predicate of a conditional dependency (cached). */
@@ -116,9 +154,10 @@ export class Constellation {
   }
 
   addTask(task: Task): void {
-    if (this.graph.hasNode(task.id)) throw new ConstellationError('duplicate_id', `task id '${task.id}' is already used`);
-    this.graph.addNode(task.id, task);
-    this.order.addNode(task.id);
+    const key = keyOf(task.id);
+    if (this.graph.hasNode(key)) throw new ConstellationError('duplicate_id', `task id '${task.id}' is already used`);
+    this.graph.addNode(key, task);
+    this.order.addNode(key);
     this.counts[task.status]++;
   }
 
@@ -127,8 +166,8 @@ export class Constellation {
     const task = this.task(id);
     const edges = [...this.incoming(id), ...this.outgoing(id)];
     for (const e of edges) this.predicates.delete(e.id);
-    this.graph.dropNode(id);
-    this.order.deleteNode(id);
+    this.graph.dropNode(keyOf(id));
+    this.order.deleteNode(keyOf(id));
     this.counts[task.status]--;
     return edges;
   }
@@ -137,14 +176,15 @@ export class Constellation {
   addDependency(dep: Dependency): void {
     if (this.graph.hasEdge(dep.id)) throw new ConstellationError('duplicate_id', `dependency id '${dep.id}' is already used`);
     for (const end of [dep.from, dep.to]) {
-      if (!this.graph.hasNode(end)) throw new ConstellationError('unknown_task', `no task '${end}'`);
+      if (!this.hasTask(end)) throw new ConstellationError('unknown_task', `no task '${end}'`);
     }
-    if (this.graph.hasEdge(dep.from, dep.to)) {
+    const [from, to] = [keyOf(dep.from), keyOf(dep.to)];
+    if (this.graph.hasEdge(from, to)) {
       throw new ConstellationError('duplicate_dependency', `'${dep.to}' already depends on '${dep.from}'`);
     }
-    const cycle = this.order.checkAndPrepare(dep.from, dep.to);
-    if (cycle) throw new CycleError(cycle);
-    this.graph.addDirectedEdgeWithKey(dep.id, dep.from, dep.to, dep);
+    const cycle = this.order.checkAndPrepare(from, to);
+    if (cycle) throw new CycleError(cycle.map(idOf));
+    this.graph.addDirectedEdgeWithKey(dep.id, from, to, dep);
   }
 
   removeDependency(id: string): Dependency {
@@ -156,18 +196,26 @@ export class Constellation {
 
   /**
    * Adds tasks and edges in bulk, checking acyclicity once with a full topological sort
-   * instead of per edge. Used to load plans; throws on the first structural problem.
+   * instead of per edge. Used to load plans; throws on the first structural problem, a
+   * {@link CycleError} naming one cycle if the dependencies form any.
    */
-  load(tasks: readonly Task[], deps: readonly Dependency[], sortedIds: () => string[]): void {
+  load(tasks: readonly Task[], deps: readonly Dependency[]): void {
     for (const t of tasks) this.addTask(t);
     for (const d of deps) {
       if (this.graph.hasEdge(d.id)) throw new ConstellationError('duplicate_id', `dependency id '${d.id}' is already used`);
-      if (this.graph.hasEdge(d.from, d.to)) {
+      const [from, to] = [keyOf(d.from), keyOf(d.to)];
+      if (this.graph.hasEdge(from, to)) {
         throw new ConstellationError('duplicate_dependency', `'${d.to}' already depends on '${d.from}'`);
       }
-      this.graph.addDirectedEdgeWithKey(d.id, d.from, d.to, d);
+      this.graph.addDirectedEdgeWithKey(d.id, from, to, d);
     }
-    this.order.reset(sortedIds());
+    let sorted: string[];
+    try {
+      sorted = topologicalSort(this.graph);
+    } catch {
+      throw new CycleError(findCycle(this.graph).map(idOf));
+    }
+    this.order.reset(sorted);
   }
 
   /**

@@ -91,3 +91,36 @@ export class TopoOrder {
     return undefined;
   }
 }
+
+/** A cycle in a graph known to have one (iterative DFS with colours), as node keys, first = last. */
+export function findCycle(graph: DirectedGraph): string[] {
+  const colour = new Map<string, 1 | 2>();
+  const parent = new Map<string, string>();
+  for (const root of graph.nodes()) {
+    if (colour.has(root)) continue;
+    const stack: [string, string[]][] = [[root, graph.outNeighbors(root)]];
+    colour.set(root, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const next = top[1].pop();
+      if (next === undefined) {
+        colour.set(top[0], 2);
+        stack.pop();
+        continue;
+      }
+      if (colour.get(next) === 1) {
+        const cycle = [next];
+        for (let cur = top[0]; cur !== next; cur = parent.get(cur)!) cycle.push(cur);
+        cycle.push(next);
+        return cycle.reverse();
+      }
+      if (!colour.has(next)) {
+        colour.set(next, 1);
+        parent.set(next, top[0]);
+        stack.push([next, graph.outNeighbors(next)]);
+      }
+    }
+  }
+  return [];
+}
+

@@ -28,6 +28,7 @@ export class Attempts {
     run.placements.start(rt, slot);
     rt.startedAt = now;
     rt.chunk = 0;
+    rt.outputChars = 0;
     const token = ++rt.token;
     const attempt = task.attempts + 1;
     run.scheduling.announce(task, rt);
@@ -36,12 +37,14 @@ export class Attempts {
     let fields: { description: string; tips: readonly string[]; inputs?: unknown } = task;
     let execution: Execution;
     try {
-      if (rt.hasReferences) fields = resolveReferences({ description: task.description, tips: task.tips, inputs: task.inputs }, { getTask: (id) => c.tryTask(id) });
+      if (rt.hasReferences) fields = resolveReferences({ description: task.description, tips: task.tips, inputs: task.inputs }, { getTask: (id) => c.tryTask(id) }, { shell: slot.spec.shell });
       execution = slot.spec.executor.start(
         { runId: run.runId, taskId: task.id, attempt, name: task.name, description: fields.description, tips: fields.tips, inputs: fields.inputs, timeoutMs: task.timeoutMs, device: slot.id },
         {
           output: (stream, data) => {
-            if (rt.token === token && task.status === 'running') run.emit('task_output', { taskId: task.id, attempt, stream, data, chunk: rt.chunk++ });
+            if (rt.token !== token || task.status !== 'running') return;
+            rt.outputChars += data.length;
+            run.emit('task_output', { taskId: task.id, attempt, stream, data, chunk: rt.chunk++ });
           },
         },
       );
@@ -81,25 +84,26 @@ export class Attempts {
     if (!task || !rt || rt.token !== token || task.status !== 'running' || run.isEnded) return;
     const device = run.placements.runningOn(rt)?.id ?? task.assignedDevice ?? '';
     const durationMs = run.clock.monotonic() - rt.startedAt;
+    const outputChars = rt.outputChars || undefined;
     this.release(rt);
     if (outcome.status === 'completed') {
-      run.emit('task_completed', { taskId, device, attempt: task.attempts, result: outcome.result, durationMs });
+      run.emit('task_completed', { taskId, device, attempt: task.attempts, result: outcome.result, durationMs, outputChars });
       this.finished(task);
     } else if (outcome.status === 'failed') {
-      this.failAttempt(task, outcome.error, device);
+      this.failAttempt(task, outcome.error, device, outputChars);
     } else {
-      run.emit('task_cancelled', { taskId, reason: outcome.reason ?? 'cancelled on the device', wasRunning: true });
+      run.emit('task_cancelled', { taskId, reason: outcome.reason ?? 'cancelled on the device', wasRunning: true, outputChars });
       this.finished(task);
     }
     run.lifecycle.afterChange();
   }
 
-  private failAttempt(task: Task, error: TaskError, device: string): void {
+  private failAttempt(task: Task, error: TaskError, device: string, outputChars?: number): void {
     const { run } = this;
     const rt = run.runtime(task.id)!;
     if (task.attempts <= task.retries) {
       const retryInMs = task.retryBackoffMs * 2 ** (task.attempts - 1);
-      run.emit('task_failed', { taskId: task.id, device, attempt: task.attempts, error, willRetry: true, retryInMs });
+      run.emit('task_failed', { taskId: task.id, device, attempt: task.attempts, error, willRetry: true, retryInMs, outputChars });
       this.pendingRetries++;
       rt.retry = run.clock.setTimer(retryInMs, () => {
         rt.retry = undefined;
@@ -110,7 +114,7 @@ export class Attempts {
       });
       return;
     }
-    run.emit('task_failed', { taskId: task.id, device, attempt: task.attempts, error, willRetry: false });
+    run.emit('task_failed', { taskId: task.id, device, attempt: task.attempts, error, willRetry: false, outputChars });
     this.finished(task);
   }
 
@@ -125,6 +129,7 @@ export class Attempts {
   cancel(task: Task, reason: string): void {
     const rt = this.run.runtime(task.id);
     const wasRunning = task.status === 'running';
+    const outputChars = wasRunning ? rt?.outputChars || undefined : undefined;
     if (rt) {
       this.dropRetry(rt);
       if (wasRunning) {
@@ -134,7 +139,7 @@ export class Attempts {
       }
     }
     this.run.scheduling.dequeue(task);
-    this.run.emit('task_cancelled', { taskId: task.id, reason, wasRunning });
+    this.run.emit('task_cancelled', { taskId: task.id, reason, wasRunning, outputChars });
   }
 
   /** Stops a task's timers (the run ended, or the task was removed). */

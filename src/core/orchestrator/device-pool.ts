@@ -2,6 +2,7 @@ import { Heap } from '../scheduling/heap';
 import { runsBefore, type ReadyKey } from '../scheduling/ready-order';
 import type { DeviceCatalog } from '../editing/apply-operation';
 import type { Executor } from '../executors/executor';
+import type { ShellDialect } from '../expr/shell-words';
 
 /**
  * How the orchestrator sees a device:
@@ -21,6 +22,8 @@ export interface DeviceSpec {
   readonly concurrency?: number | undefined;
   readonly availability?: DeviceAvailability | undefined;
   readonly metadata?: Record<string, unknown> | undefined;
+  /** The shell its executor runs command lines with: references in one are quoted for it (default posix). */
+  readonly shell?: ShellDialect | undefined;
 }
 
 /** A device with its slots and its queue of ready tasks. */

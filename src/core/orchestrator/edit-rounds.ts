@@ -129,17 +129,16 @@ export class EditRounds {
   }
 
   private descendants(roots: readonly string[]): Set<string> {
-    const g = this.host.constellation.graph;
+    const c = this.host.constellation;
     const out = new Set<string>();
-    const stack = roots.filter((r) => g.hasNode(r));
+    const stack = roots.filter((r) => c.hasTask(r));
     while (stack.length > 0) {
-      const node = stack.pop()!;
-      g.forEachOutNeighbor(node, (next) => {
+      for (const next of c.dependantsOf(stack.pop()!)) {
         if (!out.has(next)) {
           out.add(next);
           stack.push(next);
         }
-      });
+      }
     }
     return out;
   }

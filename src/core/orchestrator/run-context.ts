@@ -24,6 +24,8 @@ export interface TaskRuntime extends Placed {
   readyAt: number;
   startedAt: number;
   chunk: number;
+  /** Output of the current attempt, in characters. */
+  outputChars: number;
   timeout?: TimerHandle | undefined;
   retry?: TimerHandle | undefined;
   hasReferences: boolean;
@@ -78,7 +80,7 @@ export class RunContext {
   }
 
   track(task: Task): TaskRuntime {
-    const rt: TaskRuntime = { phase: 'idle', slot: undefined, token: 0, readyAt: 0, startedAt: 0, chunk: 0, hasReferences: hasReferences(task), announced: false };
+    const rt: TaskRuntime = { phase: 'idle', slot: undefined, token: 0, readyAt: 0, startedAt: 0, chunk: 0, outputChars: 0, hasReferences: hasReferences(task), announced: false };
     this.runtimes.set(task.id, rt);
     return rt;
   }

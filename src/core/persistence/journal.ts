@@ -32,6 +32,8 @@ export class Journal {
   private buffer: string[] = [];
   private flushScheduled = false;
   private subscription: Disposable | undefined;
+  /** Set when the log ended in a torn or unreadable last line (a crash mid-write), cut before anything was appended. */
+  readonly repaired: { readonly dropped: string; readonly bytes: number } | undefined;
 
   constructor(
     private readonly store: JournalStore,
@@ -39,6 +41,14 @@ export class Journal {
     meta?: Record<string, unknown>,
   ) {
     this.files = store.open(runId, meta);
+    const text = store.read(runId, 'events') ?? '';
+    const keep = wholeLines(text);
+    if (keep < text.length) {
+      const encoder = new TextEncoder();
+      const dropped = text.slice(keep);
+      this.files.cutEvents(encoder.encode(text.slice(0, keep)).length);
+      this.repaired = { dropped, bytes: encoder.encode(dropped).length };
+    }
   }
 
   /** Where the journal is (a directory for files). */
@@ -49,8 +59,11 @@ export class Journal {
   /** Records everything the orchestrator emits from now on. */
   attach(orchestrator: Orchestrator): void {
     this.subscription = orchestrator.events.onAny((event) => {
+      // Output goes to the attempt's output file; the log records its size when the attempt ends.
+      if (event.type === 'task_output') return this.files.appendOutput(event.taskId, event.attempt, event.stream, event.data);
       if (SNAPSHOT_AT.has(event.type)) this.snapshot(orchestrator.state);
       this.append(event);
+      if (event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') this.files.endOutput(event.taskId);
     });
   }
 
@@ -82,4 +95,23 @@ export class Journal {
     this.flush();
     this.files.close();
   }
+}
+
+/**
+ * How much of an event log is whole: everything up to its last complete line that reads as an
+ * event. A tail after that (half a line, or a last line that is not JSON) is what a crash
+ * mid-write leaves; damage further back is not cut here (restore reports it with its line).
+ */
+export function wholeLines(text: string): number {
+  let end = text.length;
+  if (end > 0 && !text.endsWith('\n')) end = text.lastIndexOf('\n') + 1;
+  const lastStart = text.lastIndexOf('\n', end - 2) + 1;
+  if (end > lastStart) {
+    try {
+      JSON.parse(text.slice(lastStart, end));
+    } catch {
+      return lastStart;
+    }
+  }
+  return end;
 }

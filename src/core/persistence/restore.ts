@@ -27,12 +27,12 @@ export function readEvents(text: string, where: string): RunEvent[] {
   const events: RunEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
-    try {
-      events.push(JSON.parse(line) as RunEvent);
-    } catch (err) {
+    const parsed = parseJsonText(line);
+    if ('problem' in parsed) {
       if (i >= lines.length - 2) return; // torn final write
-      throw new ConstellationError('corrupt_journal', `${where}:${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConstellationError('corrupt_journal', `${where}:${i + 1}: ${parsed.problem.message}`);
     }
+    events.push(parsed.value as RunEvent);
   });
   return events;
 }

@@ -1,7 +1,10 @@
+import type { OutputStream } from '../events/event-map';
+
 /**
  * Where journals are kept, behind a small interface so the core never touches a file system:
- * per run, an append-only event log, a snapshot replaced atomically, and the run's facts (what
- * started it), written once. The CLI and the extension use files (`FileJournalStore`); tests
+ * per run, an append-only event log, a snapshot replaced atomically, the run's facts (what
+ * started it), written once, and each attempt's whole output (kept out of the log, so a chatty
+ * task cannot bloat it). The CLI and the extension use files (`FileJournalStore`); tests
  * can keep journals in memory ({@link MemoryJournalStore}).
  */
 export interface JournalStore {
@@ -13,6 +16,14 @@ export interface JournalStore {
   runIds(): string[];
   /** Where a run's journal is, for messages (a directory for files). */
   location(runId: string): string;
+  /** The whole output of one attempt of a task, in the order it was written, or undefined if it wrote none. */
+  readOutput(runId: string, taskId: string, attempt: number): OutputPiece[] | undefined;
+}
+
+/** A stretch of output from one stream. */
+export interface OutputPiece {
+  readonly stream: OutputStream;
+  readonly data: string;
 }
 
 export type JournalPart = 'events' | 'snapshot' | 'meta';
@@ -23,12 +34,19 @@ export interface RunJournalFiles {
   appendEvents(text: string): void;
   /** Replaces the snapshot: a reader sees the old one or the new one, never half of either. */
   writeSnapshot(text: string): void;
+  /** Cuts the event log back to its first `bytes` bytes (a torn tail, before anything is appended). */
+  cutEvents(bytes: number): void;
+  /** Appends output of one attempt of a task to its output file (every byte is kept). */
+  appendOutput(taskId: string, attempt: number, stream: OutputStream, data: string): void;
+  /** The task's attempt ended: its output file is complete. */
+  endOutput(taskId: string): void;
   close(): void;
 }
 
 /** Journals in memory: for tests, and anything that needs a journal without a disk. */
 export class MemoryJournalStore implements JournalStore {
   private readonly runs = new Map<string, Map<JournalPart, string>>();
+  private readonly outputs = new Map<string, OutputPiece[]>();
   private readonly history = new Map<string, string[]>();
 
   /** With `keepSnapshots`, every snapshot ever written is kept ({@link MemoryJournalStore.snapshots}). */
@@ -49,6 +67,16 @@ export class MemoryJournalStore implements JournalStore {
     if (meta && !p.has('meta')) p.set('meta', JSON.stringify({ runId, ...meta }, null, 2));
     return {
       appendEvents: (text) => p.set('events', (p.get('events') ?? '') + text),
+      cutEvents: (bytes) => p.set('events', new TextDecoder().decode(new TextEncoder().encode(p.get('events') ?? '').slice(0, bytes))),
+      appendOutput: (taskId, attempt, stream, data) => {
+        const key = JSON.stringify([runId, taskId, attempt]);
+        const pieces = this.outputs.get(key) ?? [];
+        const last = pieces[pieces.length - 1];
+        if (last?.stream === stream) pieces[pieces.length - 1] = { stream, data: last.data + data };
+        else pieces.push({ stream, data });
+        this.outputs.set(key, pieces);
+      },
+      endOutput: () => undefined,
       writeSnapshot: (text) => {
         p.set('snapshot', text);
         if (this.keepSnapshots) this.history.set(runId, [...(this.history.get(runId) ?? []), text]);
@@ -67,6 +95,10 @@ export class MemoryJournalStore implements JournalStore {
 
   location(runId: string): string {
     return `memory:${runId}`;
+  }
+
+  readOutput(runId: string, taskId: string, attempt: number): OutputPiece[] | undefined {
+    return this.outputs.get(JSON.stringify([runId, taskId, attempt]));
   }
 
   /** Replaces a part's text (tests that damage a journal on purpose). */

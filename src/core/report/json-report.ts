@@ -1,3 +1,4 @@
+import { setOwn } from '../model/records';
 import type { RunReport } from './run-report';
 
 /** One task in the `--json` report: every key present, `null` where there is nothing. */
@@ -27,7 +28,7 @@ export interface JsonReport {
 export function toJsonReport(report: RunReport, journalDir?: string): JsonReport {
   const tasks: Record<string, JsonTaskReport> = {};
   for (const [id, t] of Object.entries(report.tasks)) {
-    tasks[id] = {
+    setOwn(tasks, id, {
       status: t.status,
       device: t.device ?? null,
       attempts: t.attempts,
@@ -35,7 +36,7 @@ export function toJsonReport(report: RunReport, journalDir?: string): JsonReport
       endedAt: t.endedAt ?? null,
       result: t.result ?? null,
       error: t.error ? { code: t.error.code, message: t.error.message } : null,
-    };
+    });
   }
   return {
     runId: report.runId,

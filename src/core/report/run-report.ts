@@ -1,3 +1,4 @@
+import { setOwn } from '../model/records';
 import type { Constellation } from '../model/constellation';
 import type { ConstellationState, TaskError, TaskStatus } from '../model/types';
 import type { RunEndReason } from '../events/event-map';
@@ -35,7 +36,7 @@ export function buildReport(
 ): RunReport {
   const tasks: Record<string, TaskReport> = {};
   for (const t of c.tasks()) {
-    tasks[t.id] = {
+    setOwn(tasks, t.id, {
       status: t.status,
       device: t.assignedDevice ?? t.device,
       attempts: t.attempts,
@@ -43,7 +44,7 @@ export function buildReport(
       endedAt: t.endedAt,
       result: t.result,
       error: t.error,
-    };
+    });
   }
   return {
     runId,

@@ -1,4 +1,3 @@
-import { topologicalSort } from 'graphology-dag';
 import type { Constellation } from '../model/constellation';
 
 /**
@@ -6,13 +5,13 @@ import type { Constellation } from '../model/constellation';
  * queue orders by. One pass in reverse topological order, O(V + E).
  */
 export function computeRanks(c: Constellation): Map<string, number> {
-  const order = topologicalSort(c.graph);
+  const order = c.topologicalOrder();
   const ranks = new Map<string, number>();
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i]!;
     let rank = 0;
-    c.graph.forEachOutNeighbor(node, (child) => {
-      const r = ranks.get(child)! + 1;
+    c.forEachOutgoing(node, (dep) => {
+      const r = ranks.get(dep.to)! + 1;
       if (r > rank) rank = r;
     });
     ranks.set(node, rank);

@@ -41,14 +41,14 @@ export class Readiness {
   recount(taskId: string): Verdict {
     let waiting = 0;
     let skipBy: Dependency | undefined;
-    this.c.graph.forEachInEdge(taskId, (key, dep) => {
+    this.c.forEachIncoming(taskId, (dep) => {
       const o = this.outcome(dep);
       if (o === 'wait') {
         waiting++;
-        this.settled.delete(key);
+        this.settled.delete(dep.id);
         return;
       }
-      this.settled.add(key);
+      this.settled.add(dep.id);
       if (o === 'skip') skipBy ??= dep;
     });
     this.unsettled.set(taskId, waiting);
@@ -61,11 +61,11 @@ export class Readiness {
    * agent has now decided) and reports each dependant whose verdict changed.
    */
   settleOutgoing(taskId: string, report: (taskId: string, verdict: Verdict) => void): void {
-    this.c.graph.forEachOutEdge(taskId, (key, dep) => {
-      if (this.settled.has(key)) return;
+    this.c.forEachOutgoing(taskId, (dep) => {
+      if (this.settled.has(dep.id)) return;
       const o = this.outcome(dep);
       if (o === 'wait') return;
-      this.settled.add(key);
+      this.settled.add(dep.id);
       if (o === 'skip') {
         report(dep.to, this.skipVerdict(dep));
         return;

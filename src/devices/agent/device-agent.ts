@@ -9,6 +9,7 @@ import { decodeFrame, type FrameProblem } from '../protocol/codec';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type ToDevice } from '../protocol/messages';
 import { checkUpgrade, isLoopback } from './handshake';
 import { executionRequestOf, outputFrames, resultFrame, runKey } from '../protocol/wire';
+import { Outbox } from './outbox';
 import { RunTable, type DeviceRun } from './run-table';
 
 export interface DeviceAgentOptions {
@@ -49,22 +50,43 @@ export class DeviceAgent {
   private readonly logger: Logger;
   private port = 0;
   private unacknowledged: DeviceRun[] = [];
+  private readonly outbox: Outbox;
 
   constructor(private readonly options: DeviceAgentOptions) {
     this.logger = options.logger ?? silentLogger;
     this.runs = new RunTable(options.keepResultsMs ?? 30_000, (run) => {
+      this.outbox.forget(run);
       if (!run.result) run.execution?.cancel('the orchestrator did not come back');
       this.logger.info(`dropped ${run.key}: its orchestrator did not come back`);
     });
+    this.outbox = new Outbox(
+      (owner) => this.owners.get(owner)?.ws,
+      (owner) => this.runs.ownedBy(owner),
+      (run, frame) => {
+        if (frame.type === 'task_result') this.runs.delivered(run);
+      },
+    );
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
     this.server = createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a Constellation device: connect with a WebSocket\n');
     });
+    const upgradeMs = options.helloTimeoutMs ?? 5_000;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
+      // A connection that has not completed its WebSocket upgrade in time is dropped: silent or
+      // half-sent requests must not hold a file descriptor for ever.
+      const timer = setTimeout(() => {
+        if (!upgraded.has(s)) s.destroy();
+      }, upgradeMs);
+      timer.unref();
+      s.once('close', () => {
+        clearTimeout(timer);
+        this.sockets.delete(s);
+      });
     });
+    const upgraded = new WeakSet<Socket>();
     this.server.on('upgrade', (req, socket: Socket, head) => {
+      upgraded.add(socket);
       const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host) });
       if (refusal) {
         this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
@@ -195,12 +217,13 @@ export class DeviceAgent {
     this.runs.ownerBack(owner);
     this.sendTo(peer, { type: 'welcome', protocol: PROTOCOL_VERSION, requestId, device: this.profile, held: this.runs.held(owner) });
     for (const run of this.runs.ownedBy(owner)) {
-      const frames = this.runs.drain(run);
-      for (const frame of frames) this.sendTo(peer, frame);
       // A result sent just before the old socket died may never have arrived: send it again.
-      if (run.result && !frames.includes(run.result)) this.sendTo(peer, run.result);
-      if (run.result) this.runs.delivered(run);
+      if (run.result && !run.outbox.includes(run.result)) {
+        this.sendTo(peer, run.result);
+        this.runs.delivered(run);
+      }
     }
+    this.outbox.pump(owner);
   }
 
   private task(peer: Peer, msg: TaskMessage): void {
@@ -217,7 +240,7 @@ export class DeviceAgent {
     if (this.runs.runningCount >= limit) {
       return this.refuse(peer, { code: 'busy', message: `this device runs at most ${limit} task(s) at once`, requestId: msg.requestId });
     }
-    const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0, dropped: 0 };
+    const run: DeviceRun = { key, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, requestId: msg.requestId, owner, startedAt: performance.now(), chunk: 0, outbox: [], buffered: 0 };
     this.runs.add(run);
     this.acknowledgeLater(run);
     const execution = this.options.executor.start(executionRequestOf(msg, this.options.id), {
@@ -225,14 +248,16 @@ export class DeviceAgent {
         if (run.result) return;
         const frames = outputFrames(run, stream, data, run.chunk);
         run.chunk += frames.length;
-        for (const frame of frames) this.emit(run, frame);
+        for (const frame of frames) this.outbox.push(run, frame);
       },
+      // Backpressure: while the run's frames wait (a slow socket, an orchestrator away), its task waits.
+      backlog: () => this.outbox.backlog(run),
     });
     run.execution = execution;
     void execution.done.then((outcome) => {
       const result = resultFrame(run, outcome, performance.now() - run.startedAt);
       this.runs.markFinished(run, result);
-      if (this.emit(run, result)) this.runs.delivered(run);
+      this.outbox.push(run, result);
     });
   }
 
@@ -246,24 +271,15 @@ export class DeviceAgent {
       const due = this.unacknowledged;
       this.unacknowledged = [];
       for (const r of due) {
-        if (!r.result) this.emit(r, { type: 'task_accepted', requestId: r.requestId, runId: r.runId, taskId: r.taskId, attempt: r.attempt });
+        const peer = this.owners.get(r.owner);
+        if (!r.result && peer) this.sendTo(peer, { type: 'task_accepted', requestId: r.requestId, runId: r.runId, taskId: r.taskId, attempt: r.attempt });
       }
     });
   }
 
-  /** Sends a run's frame to its owner, or keeps it until the owner is back. True if sent. */
-  private emit(run: DeviceRun, frame: FromDevice): boolean {
-    const peer = this.owners.get(run.owner);
-    if (peer && peer.ws.readyState === peer.ws.OPEN && run.outbox.length === 0) {
-      this.sendTo(peer, frame);
-      return true;
-    }
-    this.runs.buffer(run, frame);
-    return false;
-  }
-
+  /** A control frame: sent at once, ahead of any queued output. */
   private sendTo(peer: Peer, frame: FromDevice): void {
-    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(JSON.stringify(frame));
+    this.outbox.control(peer.ws, frame);
   }
 
   private refuse(peer: Peer, problem: FrameProblem): void {

@@ -7,11 +7,12 @@ export interface Refusal {
   readonly reason: string;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+/** The names a loopback agent answers to in `Host` (DNS rebinding: any other name is a web page's). */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** True for addresses only this machine can reach. */
+/** True for the addresses an agent may bind that only this machine can reach. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Compares two secrets in time that does not depend on where they differ (or their length). */
@@ -29,8 +30,8 @@ export function checkUpgrade(req: IncomingMessage, opts: { token: string; loopba
   if (req.headers.origin !== undefined) return { status: 403, reason: 'browser origins are not allowed' };
   if (opts.loopback) {
     const host = req.headers.host ?? '';
-    const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
-    if (!name || !isLoopback(name)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not a loopback name` };
+    const name = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host)?.[1]?.toLowerCase();
+    if (!name || !LOOPBACK_NAMES.has(name)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not 127.0.0.1, localhost or [::1]` };
   }
   const auth = req.headers.authorization ?? '';
   const given = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';

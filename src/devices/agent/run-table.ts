@@ -1,9 +1,6 @@
 import type { Execution } from '../../core/executors/executor';
 import type { FromDevice, HeldTask, TaskResultMessage } from '../protocol/messages';
 
-/** Output kept for an orchestrator that is away, per task; beyond it, a note says what was dropped. */
-const MAX_BUFFERED_OUTPUT = 1024 * 1024;
-
 /** One attempt of one task on this device. The key `taskId#attempt` makes `task` idempotent. */
 export interface DeviceRun {
   readonly key: string;
@@ -19,10 +16,10 @@ export interface DeviceRun {
   cancelling?: boolean | undefined;
   result?: TaskResultMessage | undefined;
   chunk: number;
-  /** Frames waiting for the owner to come back. */
+  /** Output and result waiting to be sent (see `Outbox`). */
   outbox: FromDevice[];
+  /** Characters queued in `outbox`. */
   buffered: number;
-  dropped: number;
 }
 
 /**
@@ -76,32 +73,6 @@ export class RunTable {
 
   held(owner: string): HeldTask[] {
     return this.ownedBy(owner).map((r) => ({ runId: r.runId, taskId: r.taskId, attempt: r.attempt, state: r.result ? 'finished' : 'running' }));
-  }
-
-  /** Keeps a frame for an absent owner (output beyond the cap is counted, not kept). */
-  buffer(run: DeviceRun, frame: FromDevice): void {
-    if (frame.type === 'task_output') {
-      if (run.buffered + frame.data.length > MAX_BUFFERED_OUTPUT) {
-        run.dropped += frame.data.length;
-        return;
-      }
-      run.buffered += frame.data.length;
-    }
-    run.outbox.push(frame);
-  }
-
-  /** Takes the frames kept for a run, with a note first if output had to be dropped. */
-  drain(run: DeviceRun): FromDevice[] {
-    const frames = run.outbox;
-    run.outbox = [];
-    run.buffered = 0;
-    if (run.dropped > 0) {
-      const note = `[device] ${run.dropped} characters of output were dropped while the orchestrator was away\n`;
-      const firstResult = frames.findIndex((f) => f.type === 'task_result');
-      frames.splice(firstResult < 0 ? frames.length : firstResult, 0, { type: 'task_output', runId: run.runId, taskId: run.taskId, attempt: run.attempt, stream: 'log', data: note, chunk: run.chunk++ });
-      run.dropped = 0;
-    }
-    return frames;
   }
 
   /** The owner went away: its runs are kept for the keep period, then dropped. */

@@ -20,7 +20,8 @@ export function readCommand(inputs: unknown): { argv: string[]; shell: boolean }
 }
 
 /**
- * Runs `inputs.command` in a working directory: a string through `/bin/sh -c`, an array as
+ * Runs `inputs.command` in a working directory: a string through `/bin/sh -c` (`cmd.exe /d /s /c`
+ * on Windows), an array as
  * argv. Output is streamed as it comes, stdin is forwarded, cancel stops the whole process
  * group (SIGTERM, then SIGKILL). The result is the exit code and the tail of stdout; a non-zero
  * exit fails the task with the last line of stderr in the message.
@@ -33,9 +34,11 @@ export class ShellExecutor implements Executor {
     if ('error' in cmd) return settled({ status: 'failed', error: { code: 'bad_inputs', message: cmd.error } });
     let child: ChildProcess;
     try {
-      child = cmd.shell
-        ? spawn('/bin/sh', ['-c', cmd.argv[0]!], { cwd: this.workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn(cmd.argv[0]!, cmd.argv.slice(1), { cwd: this.workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const options = { cwd: this.workdir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] as ('pipe')[] };
+      if (!cmd.shell) child = spawn(cmd.argv[0]!, cmd.argv.slice(1), options);
+      // The shells the orchestrator quotes substituted values for: /bin/sh, or cmd.exe on Windows.
+      else if (process.platform === 'win32') child = spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd.argv[0]!}"`], { ...options, windowsVerbatimArguments: true });
+      else child = spawn('/bin/sh', ['-c', cmd.argv[0]!], options);
     } catch (err) {
       return settled({ status: 'failed', error: { code: 'spawn_failed', message: err instanceof Error ? err.message : String(err) } });
     }
@@ -44,13 +47,30 @@ export class ShellExecutor implements Executor {
     // The tail of each stream is kept for the result (stdout) and the error (stderr).
     let stdoutTail = '';
     let stderrTail = '';
+    // While the consumer is behind, both pipes pause: the child blocks on a full pipe instead of
+    // its output piling up in memory.
+    let waiting = false;
+    const slowDown = () => {
+      const wait = waiting ? undefined : sink.backlog?.();
+      if (!wait) return;
+      waiting = true;
+      child.stdout?.pause();
+      child.stderr?.pause();
+      void wait.then(() => {
+        waiting = false;
+        child.stdout?.resume();
+        child.stderr?.resume();
+      });
+    };
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       stdoutTail = keepTail(stdoutTail + d);
       sink.output('stdout', d);
+      slowDown();
     });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderrTail = keepTail(stderrTail + d);
       sink.output('stderr', d);
+      slowDown();
     });
     child.stdin?.on('error', () => undefined); // a process that exits before reading its input is not an error
     const done = new Promise<ExecutionOutcome>((resolve) => {

@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ConstellationError } from '../../core/model/errors';
 import type { RemoteDevice } from '../fleet';
 
@@ -30,7 +27,6 @@ export interface LocalAgentOptions {
 
 interface Agent {
   readonly id: string;
-  readonly tokenFile: string;
   port: number;
   child: ChildProcess | undefined;
   url: string;
@@ -44,12 +40,12 @@ export class AgentStartError extends ConstellationError {
 }
 
 /**
- * Device agents as child processes on random loopback ports, each with its own random token
- * (passed in a 0600 file, never on the command line). They exit with this process (their stdin
- * closes), and can be killed and restarted on the same port, as the demo and chaos tests do.
+ * Device agents as child processes on random loopback ports, each with its own random token,
+ * passed on its standard input (never on the command line, and in no file that a crash of this
+ * process would leave behind). They exit with this process (their stdin closes), and can be
+ * killed and restarted on the same port, as the demo and chaos tests do.
  */
 export class LocalAgents {
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'constellation-agents-'));
   private readonly agents = new Map<string, Agent>();
   private readonly tokens = new Map<string, string>();
   private stopped = false;
@@ -107,7 +103,6 @@ export class LocalAgents {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.agents.keys()].map((id) => this.kill(id)));
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private launch(id: string, port: number): Promise<void> {
@@ -116,15 +111,15 @@ export class LocalAgents {
       token = randomBytes(24).toString('base64url');
       this.tokens.set(id, token);
     }
-    const tokenFile = path.join(this.dir, `${id.replace(/[^\w.-]/g, '_')}.token`);
-    writeFileSync(tokenFile, token, { mode: 0o600 });
     const o = this.options;
-    const args = [o.command.script, 'device', '--id', id, '--port', String(port), '--token-file', tokenFile, '--executor', o.executor ?? 'auto', '--exit-with-parent'];
+    const args = [o.command.script, 'device', '--id', id, '--port', String(port), '--token-stdin', '--executor', o.executor ?? 'auto', '--exit-with-parent'];
     if (o.concurrency !== undefined) args.push('--concurrency', String(o.concurrency));
     if (o.capabilities?.length) args.push('--capabilities', o.capabilities.join(','));
     if (o.workdir !== undefined) args.push('--workdir', o.workdir);
     args.push(...(o.extraArgs ?? []));
     const child = spawn(o.command.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+    child.stdin.on('error', () => undefined); // an agent that died at once; its exit says why
+    child.stdin.write(`${token}\n`);
     return new Promise((resolve, reject) => {
       let out = '';
       let err = '';
@@ -149,11 +144,12 @@ export class LocalAgents {
         settled = true;
         clearTimeout(timer);
         const url = m[1]!;
-        this.agents.set(id, { id, tokenFile, port: Number(new URL(url).port), child, url });
+        this.agents.set(id, { id, port: Number(new URL(url).port), child, url });
         resolve();
       });
       child.once('error', (e) => fail(`could not start: ${e.message}`));
-      child.once('exit', (code, signal) => {
+      // 'close' comes after the pipes are drained, so what the agent said on stderr is in the message.
+      child.once('close', (code, signal) => {
         const a = this.agents.get(id);
         if (a?.child === child) a.child = undefined;
         fail(`exited with ${signal ?? `code ${String(code)}`} before listening`);

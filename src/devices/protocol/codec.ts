@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { depthProblem, MAX_DOCUMENT_DEPTH, MAX_VALUE_DEPTH } from '../../core/io/json-limits';
 import { formatPath } from '../../core/model/json-path';
 import type { ProtocolErrorCode } from './messages';
 
@@ -9,7 +10,8 @@ export interface FrameProblem {
   readonly requestId?: string | undefined;
 }
 
-export type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly problem: FrameProblem };
+/** A decoded frame, or what is wrong with it (and the frame's object, when it was one, so its attempt can be named). */
+export type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly problem: FrameProblem; readonly raw?: Readonly<Record<string, unknown>> | undefined };
 
 /**
  * Decodes one WebSocket frame against a union of messages. Never throws: binary frames, bad
@@ -27,6 +29,9 @@ export function decodeFrame<S extends z.ZodType>(data: string | Buffer | ArrayBu
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_message', 'a frame must be a JSON object with a "type"');
   const obj = raw as Record<string, unknown>;
+  // Deep nesting costs nothing to send and overflows whatever touches the value later.
+  const deep = depthProblem(obj.result, MAX_VALUE_DEPTH, ['result']) ?? depthProblem(obj.inputs, MAX_VALUE_DEPTH, ['inputs']) ?? depthProblem(obj, MAX_DOCUMENT_DEPTH);
+  if (deep) return { ...fail('bad_message', `invalid '${typeof obj.type === 'string' ? obj.type.slice(0, 100) : '?'}' message: ${deep.message}`, typeof obj.requestId === 'string' && obj.requestId.length <= 100 ? obj.requestId : undefined), raw: obj };
   const requestId = typeof obj.requestId === 'string' && obj.requestId.length <= 100 ? obj.requestId : undefined;
   if (typeof obj.type !== 'string') return fail('bad_message', 'the frame has no string "type"', requestId);
   if (!knownTypes.has(obj.type)) return fail('unknown_type', `unknown message type '${obj.type.slice(0, 100)}'`, requestId);
@@ -34,7 +39,7 @@ export function decodeFrame<S extends z.ZodType>(data: string | Buffer | ArrayBu
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${formatPath(issue.path)}: ` : '';
-    return fail('bad_message', `invalid '${obj.type}' message: ${where}${issue?.message ?? 'invalid'}`, requestId);
+    return { ...fail('bad_message', `invalid '${obj.type}' message: ${where}${issue?.message ?? 'invalid'}`, requestId), raw: obj };
   }
   return { ok: true, message: parsed.data };
 }

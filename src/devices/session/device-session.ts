@@ -258,6 +258,10 @@ export class DeviceSession implements Executor {
     const decoded = decodeFrame(data, isBinary, fromDeviceSchema, FROM_DEVICE_TYPES);
     if (!decoded.ok) {
       this.logger.warn(`device '${this.id}' sent a bad frame: ${decoded.problem.message}`);
+      // A result we cannot take still ends its attempt, at once and with the reason.
+      const raw = decoded.raw;
+      const f = raw?.type === 'task_result' && typeof raw.runId === 'string' && typeof raw.taskId === 'string' && typeof raw.attempt === 'number' ? this.flights.get(runKey(raw.runId, raw.taskId, raw.attempt)) : undefined;
+      if (f) this.flights.finish(f, { status: 'failed', error: { code: 'bad_result', message: `device '${this.id}' sent a result that cannot be taken: ${decoded.problem.message}` } });
       this.send({ type: 'error', code: decoded.problem.code, message: decoded.problem.message, ...(decoded.problem.requestId ? { requestId: decoded.problem.requestId } : {}) });
       return;
     }

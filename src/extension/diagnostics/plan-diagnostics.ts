@@ -69,9 +69,13 @@ export class PlanDiagnostics extends DisposableBase implements vscode.Disposable
     const plan = parse(text) as { tasks?: unknown } | undefined;
     if (Array.isArray(plan?.tasks)) {
       plan.tasks.forEach((t: unknown, i) => {
-        const device = typeof t === 'object' && t !== null ? (t as { device?: unknown }).device : undefined;
-        if (typeof device === 'string' && !devices.includes(device)) {
-          add(`tasks[${i}].device`, `device '${device}' is not known here (known: ${devices.join(', ') || 'none'}); it may exist where the plan runs`, 'unknown_device', vscode.DiagnosticSeverity.Warning);
+        const task = typeof t === 'object' && t !== null ? (t as { device?: unknown; inputs?: unknown }) : {};
+        if (typeof task.device === 'string' && !devices.includes(task.device)) {
+          add(`tasks[${i}].device`, `device '${task.device}' is not known here (known: ${devices.join(', ') || 'none'}); it may exist where the plan runs`, 'unknown_device', vscode.DiagnosticSeverity.Warning);
+        }
+        const command = typeof task.inputs === 'object' && task.inputs !== null ? (task.inputs as { command?: unknown }).command : undefined;
+        if (typeof command === 'string' && command.includes('${tasks')) {
+          add(`tasks[${i}].inputs.command`, 'each ${tasks…} value here is put in as one quoted shell word: data, never code (so do not quote it yourself)', 'quoted_reference', vscode.DiagnosticSeverity.Information);
         }
       });
     }

@@ -15,6 +15,12 @@ const step = (e: RunEvent) => {
   const s = describeTaskStep(e);
   return s ? `${s.icon} ${s.text}` : '';
 };
+/** Output as the terminal shows it: stderr red, the device's own notes dim. */
+const styled = (stream: string, data: string) => (stream === 'stderr' ? red(crlf(data)) : stream === 'log' ? dim(crlf(data)) : crlf(data));
+/** Live output waiting for the next flush, at most; older parts of it are skipped. */
+const MAX_PENDING = 64 * 1024;
+/** Characters of what was written kept in `written`. */
+const WRITTEN_KEPT = 1024 * 1024;
 /** Terminals want CRLF; output from devices has LF. */
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
@@ -34,6 +40,10 @@ export class TaskTerminal implements vscode.Pseudoterminal {
   private sub: vscode.Disposable | undefined;
   private line = '';
   private rerunning = false;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private skipped = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly run: RunHandle,
@@ -48,7 +58,7 @@ export class TaskTerminal implements vscode.Pseudoterminal {
     this.write(`${dim(`${this.run.name} › ${this.taskId}`)}${task?.name && task.name !== this.taskId ? ` ${task.name}` : ''}\r\n`);
     const kept = this.run.outputs.of(this.taskId);
     if (kept.dropped > 0) this.write(dim(`[${kept.dropped} earlier characters not kept]\r\n`));
-    for (const c of kept.chunks) this.writeOutput(c.stream, c.data);
+    for (const c of kept.chunks) this.write(styled(c.stream, c.data));
     if (task && (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled' || task.status === 'skipped')) this.footer();
     this.sub = this.events(({ run, event }) => {
       if (run !== this.run || !('taskId' in event) || event.taskId !== this.taskId) return;
@@ -57,6 +67,8 @@ export class TaskTerminal implements vscode.Pseudoterminal {
   }
 
   private onEvent(e: RunEvent): void {
+    // Status lines come after the output that preceded them.
+    if (e.type !== 'task_output') this.flushOutput();
     switch (e.type) {
       case 'task_started':
         this.write(dim(`${step(e)}\r\n`));
@@ -129,16 +141,42 @@ export class TaskTerminal implements vscode.Pseudoterminal {
     }
   }
 
+  /**
+   * Live output reaches the terminal at most every 50 ms, and at most the last 64 KiB of what
+   * came meanwhile: a task that floods its output cannot flood the window (its whole output is
+   * in the run's output files).
+   */
   private writeOutput(stream: string, data: string): void {
-    this.write(stream === 'stderr' ? red(crlf(data)) : stream === 'log' ? dim(crlf(data)) : crlf(data));
+    const text = styled(stream, data);
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    while (this.pendingChars > MAX_PENDING && this.pending.length > 1) {
+      const first = this.pending.shift()!;
+      this.pendingChars -= first.length;
+      this.skipped += first.length;
+    }
+    this.flushTimer ??= setTimeout(() => this.flushOutput(), 50);
+  }
+
+  private flushOutput(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.skipped > 0) this.write(dim(`\r\n[… ${this.skipped} characters of output not shown here; the whole output is in the run's output files]\r\n`));
+    this.skipped = 0;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    if (text) this.write(text);
   }
 
   private write(text: string): void {
-    this.written += text;
+    // What was written is kept for tests and reopening, the last MiB of it.
+    this.written = (this.written + text).slice(-WRITTEN_KEPT);
     this.writeEmitter.fire(text);
   }
 
   close(): void {
+    this.flushOutput();
     this.sub?.dispose();
     this.sub = undefined;
   }

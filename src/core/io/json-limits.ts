@@ -1,0 +1,57 @@
+import { formatPath } from '../model/json-path';
+
+/**
+ * Bounds on JSON from outside (plan files, frames, device results, model answers, journals):
+ * deep nesting costs nothing to send and overflows the stack of anything recursive that later
+ * touches the value (serialising, cloning, comparing), so it is refused where the value enters.
+ */
+
+/** Deepest nesting of arrays and objects accepted in a value: a task's inputs, result or metadata. */
+export const MAX_VALUE_DEPTH = 64;
+
+/**
+ * Deepest nesting accepted in a whole document (a plan, a frame, a journal line, a batch): its
+ * values at their limit, embedded a few levels down, stay well within it.
+ */
+export const MAX_DOCUMENT_DEPTH = 80;
+
+/** Largest JSON text read from a file (plans, journals): 64 MiB. */
+export const MAX_JSON_TEXT = 64 * 1024 * 1024;
+
+/**
+ * Where `value` first nests deeper than `maxDepth` (the path to the container that is one level
+ * too deep), or undefined. Iterative, so it never overflows the stack itself.
+ */
+export function findTooDeep(value: unknown, maxDepth: number): (string | number)[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stack: { v: object; depth: number; path: (string | number)[] }[] = [{ v: value, depth: 1, path: [] }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (depth > maxDepth) return path;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: depth + 1, path: [...path, i] });
+      }
+    } else {
+      for (const key of Object.keys(v)) {
+        const item = Object.getOwnPropertyDescriptor(v, key)?.value as unknown;
+        if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: depth + 1, path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A message naming where a value nests too deep, or undefined if it does not. `at` is where the
+ * value stands in its document (`tasks[2].inputs`), prefixed to the path.
+ */
+export function depthProblem(value: unknown, maxDepth: number, at: readonly (string | number)[] = []): { message: string; path: string } | undefined {
+  const inner = findTooDeep(value, maxDepth);
+  if (!inner) return undefined;
+  // The path to the culprit, shortened in the middle: sixty-four `[0]`s say no more than four.
+  const shown = inner.length > 8 ? [...inner.slice(0, 4), '…', ...inner.slice(-2)] : inner;
+  const path = formatPath([...at, ...shown]).replace('["…"]', '…');
+  return { message: `nested deeper than ${maxDepth} levels at ${path} (at most ${maxDepth} levels of arrays and objects are accepted there)`, path };
+}
