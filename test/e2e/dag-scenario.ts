@@ -54,6 +54,12 @@ export async function runW3WithPanel(vs: Launched, options: { dropDelta?: number
   const { page } = vs;
   const gateFile = path.join(vs.folder, `.gate-${Date.now()}`);
   const { taskCount } = writeGatedW3(vs.folder, gateFile);
+  // A headless browser paints only when something asks for a frame; a window on a screen paints
+  // continuously. A screencast makes the page paint as it would on a screen, so the repaint delay
+  // measured is the panel's, not the headless browser's idleness.
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Page.screencastFrame', (f: { sessionId: number }) => void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined));
+  await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 1, maxWidth: 320, maxHeight: 200, everyNthFrame: 1 });
   // Open the plan (Quick Open, as a user would), then run the plan in the active editor.
   await page.keyboard.press('Control+P');
   const quickOpen = page.locator('.quick-input-widget input');
@@ -91,6 +97,8 @@ export async function runW3WithPanel(vs: Launched, options: { dropDelta?: number
   const resyncs = Number((await body.getAttribute('data-resyncs')) ?? 0);
   if (options.dropDelta !== undefined && (await body.getAttribute('data-dropped')) === null) throw new Error('the fault injection never dropped a delta');
   const legend = (await dag.locator('.legend [data-status="completed"]').first().innerText()).trim();
+  await cdp.send('Page.stopScreencast').catch(() => undefined);
+  await cdp.detach().catch(() => undefined);
   const completed = Number(/completed (\d+)/.exec(legend)?.[1] ?? NaN);
   return { taskCount, firstRenderMs, drawMs, lagsMs, resyncs, completed };
 }

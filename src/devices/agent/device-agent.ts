@@ -61,7 +61,6 @@ export class DeviceAgent {
     });
     this.outbox = new Outbox(
       (owner) => this.owners.get(owner)?.ws,
-      (owner) => this.runs.ownedBy(owner),
       (run, frame) => {
         if (frame.type === 'task_result') this.runs.delivered(run);
       },

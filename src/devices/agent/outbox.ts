@@ -20,12 +20,12 @@ export const LOW_WATER = 256 * 1024;
 export class Outbox {
   private readonly inflight = new WeakMap<WebSocket, number>();
   private readonly waiting = new Map<DeviceRun, { resolve: () => void; promise: Promise<void> }>();
+  /** Per orchestrator, the runs with frames queued (no scan of every run the device holds). */
+  private readonly queued = new Map<string, Set<DeviceRun>>();
 
   constructor(
     /** The open socket of an orchestrator, if it is connected. */
     private readonly socketOf: (owner: string) => WebSocket | undefined,
-    /** The runs an orchestrator owns. */
-    private readonly runsOf: (owner: string) => readonly DeviceRun[],
     /** A run's frame has been handed to its socket. */
     private readonly sent: (run: DeviceRun, frame: FromDevice) => void,
   ) {}
@@ -39,6 +39,12 @@ export class Outbox {
   push(run: DeviceRun, frame: FromDevice): void {
     run.outbox.push(frame);
     run.buffered += frameSize(frame);
+    let runs = this.queued.get(run.owner);
+    if (!runs) {
+      runs = new Set();
+      this.queued.set(run.owner, runs);
+    }
+    runs.add(run);
     this.pump(run.owner);
   }
 
@@ -59,17 +65,22 @@ export class Outbox {
   forget(run: DeviceRun): void {
     run.outbox = [];
     run.buffered = 0;
+    this.queued.get(run.owner)?.delete(run);
     this.release(run);
   }
 
   /** Sends queued frames of an orchestrator's runs while the socket's window has room. */
   pump(owner: string): void {
     const ws = this.socketOf(owner);
-    if (!ws || ws.readyState !== ws.OPEN) return;
-    let queued = this.runsOf(owner).filter((r) => r.outbox.length > 0);
-    while (queued.length > 0 && (this.inflight.get(ws) ?? 0) < SEND_WINDOW) {
-      for (const run of queued) {
-        const frame = run.outbox.shift()!;
+    const runs = this.queued.get(owner);
+    if (!ws || ws.readyState !== ws.OPEN || !runs) return;
+    while (runs.size > 0 && (this.inflight.get(ws) ?? 0) < SEND_WINDOW) {
+      for (const run of runs) {
+        const frame = run.outbox.shift();
+        if (!frame) {
+          runs.delete(run);
+          continue;
+        }
         const text = JSON.stringify(frame);
         run.buffered -= frameSize(frame);
         this.inflight.set(ws, (this.inflight.get(ws) ?? 0) + text.length);
@@ -77,11 +88,11 @@ export class Outbox {
           this.inflight.set(ws, (this.inflight.get(ws) ?? 0) - text.length);
           this.pump(owner);
         });
+        if (run.outbox.length === 0) runs.delete(run);
         this.sent(run, frame);
         if (run.buffered < LOW_WATER) this.release(run);
         if ((this.inflight.get(ws) ?? 0) >= SEND_WINDOW) return;
       }
-      queued = queued.filter((r) => r.outbox.length > 0);
     }
   }
 

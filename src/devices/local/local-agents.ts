@@ -71,8 +71,12 @@ export class LocalAgents {
     return set;
   }
 
+  /** The agents that started, in the order their ids were given (not the order they came up). */
   get devices(): RemoteDevice[] {
-    return [...this.agents.values()].map((a) => ({ id: a.id, url: a.url, token: this.tokens.get(a.id)! }));
+    return this.options.ids.flatMap((id) => {
+      const a = this.agents.get(id);
+      return a ? [{ id: a.id, url: a.url, token: this.tokens.get(a.id)! }] : [];
+    });
   }
 
   /** The process id of a running agent. */
