@@ -1,6 +1,7 @@
 import { closest } from './args';
 import { exportCommand, importCommand } from './commands/convert';
 import { deviceCommand } from './commands/device';
+import { rerunCommand, runsCommand } from './commands/history';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
@@ -13,6 +14,8 @@ type Handler = (argv: readonly string[], io: CliIo) => number | Promise<number>;
 const HANDLERS: Readonly<Record<string, Handler>> = {
   run: runCommand,
   resume: resumeCommand,
+  runs: runsCommand,
+  rerun: rerunCommand,
   validate: validateCommand,
   import: importCommand,
   export: exportCommand,

@@ -114,6 +114,11 @@ export interface OpenOptions {
   readonly pinned?: ReadonlySet<string> | undefined;
   /** How to start `constellation device` (default: this CLI). */
   readonly agentCommand?: AgentCommand | undefined;
+  /**
+   * Who this orchestrator is to the devices: a resumed run presents the id of the process that
+   * started it, so devices hand over what they kept for it.
+   */
+  readonly orchestratorId?: string | undefined;
 }
 
 /**
@@ -138,7 +143,7 @@ export async function openDevices(request: DeviceRequest, logger: Logger, option
   }
   const remote: readonly RemoteDevice[] = agents ? agents.devices : request.kind === 'file' ? request.devices : [];
   const settings = request.kind === 'file' ? request.settings : {};
-  const fleet = new DeviceFleet(remote, { orchestratorId: randomUUID(), logger, backoff: settings.backoff, graceMs: settings.graceMs });
+  const fleet = new DeviceFleet(remote, { orchestratorId: options.orchestratorId ?? randomUUID(), logger, backoff: settings.backoff, graceMs: settings.graceMs });
   try {
     const { late } = await fleet.connect(CONNECT_TIMEOUT_MS);
     for (const l of late) logger.warn(`device '${l.id}' is not reachable yet (${l.reason}); its tasks wait for it`);

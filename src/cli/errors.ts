@@ -2,7 +2,8 @@ import { ConstellationError, InvalidInputError, formatProblems, type Problem } f
 import type { CliIo } from './io';
 
 /** Exit codes of every command. */
-export const EXIT = { ok: 0, runFailed: 1, invalidInput: 2, interrupted: 130 } as const;
+/** Exit codes of every command; `detached`: SIGTERM or SIGHUP let go of the run, to be resumed. */
+export const EXIT = { ok: 0, runFailed: 1, invalidInput: 2, detached: 3, interrupted: 130 } as const;
 
 /** A bad command line: unknown command or option, missing or malformed value. */
 export class UsageError extends Error {

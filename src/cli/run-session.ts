@@ -42,6 +42,10 @@ export function exitCodeOf(state: string): number {
   return state === 'completed' ? EXIT.ok : EXIT.runFailed;
 }
 
+function exitCodeOfReport(report: RunReport): number {
+  return report.reason?.code === 'detached' ? EXIT.detached : exitCodeOf(report.state);
+}
+
 /**
  * Runs one orchestrator to its end: journal, progress view, signals (first SIGINT/SIGTERM
  * cancels cleanly, a second forces exit 130), then the report or summary. Returns the exit code.
@@ -88,12 +92,19 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   const view: ProgressView | undefined = cfg.quiet ? undefined : live ? new LiveDisplay(orchestrator, progress, style) : new LineReporter(orchestrator, progress, style);
   if (live) cfg.logger.view = view;
 
+  // Ctrl+C (SIGINT) cancels. SIGTERM and SIGHUP (a terminal closed, a service stopped) let go of
+  // a journaled run instead: its devices go on and keep their results for `resume` to collect.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1 && !orchestrator.isEnded) {
-      view?.note(`${signal}: cancelling the run (press Ctrl+C again to exit at once)`);
-      orchestrator.cancel(`interrupted by ${signal}`);
+      if (signal !== 'SIGINT' && journal) {
+        view?.note(`${signal}: detaching from the run; resume it with: constellation resume ${runId}${cfg.journal ? ` --journal ${cfg.journal.root}` : ''}`);
+        orchestrator.detach(`the process received ${signal}`);
+      } else {
+        view?.note(`${signal}: cancelling the run (press Ctrl+C again to exit at once)`);
+        orchestrator.cancel(`interrupted by ${signal}`);
+      }
       return;
     }
     view?.stop();
@@ -103,6 +114,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   let report: RunReport;
   try {
@@ -112,6 +124,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
     view?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     prepared.close();
     await cfg.devices.close();
   }
@@ -125,7 +138,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
     const width = io.out.isTTY && io.out.columns ? io.out.columns - 1 : undefined;
     io.out.write(`${live || cfg.quiet ? '' : '\n'}${renderSummary(report, c, { style: summaryStyle, width, journalDir })}`);
   }
-  return exitCodeOf(report.state);
+  return exitCodeOfReport(report);
 }
 
 /**

@@ -15,6 +15,30 @@ export class ControlledExecutor implements Executor {
 
   constructor(readonly name = 'controlled') {}
 
+  /** Attempts this "device" still holds for a later process (`taskId#attempt` → output written meanwhile). */
+  private readonly heldOutput = new Map<string, readonly string[]>();
+  /** Tasks taken over through {@link adopt}, in order. */
+  readonly adopted: string[] = [];
+
+  /** Holds an attempt for a later process, as a device agent keeps the tasks of a detached run. */
+  hold(taskId: string, attempt: number, meanwhile: readonly string[] = []): void {
+    this.heldOutput.set(`${taskId}#${attempt}`, meanwhile);
+  }
+
+  /** Takes over a held attempt: a new controlled run (finish it as any other), the output meanwhile replayed first. */
+  adopt(request: ExecutionRequest, sink: ExecutionSink): Execution | undefined {
+    const key = `${request.taskId}#${request.attempt}`;
+    const meanwhile = this.heldOutput.get(key);
+    if (!meanwhile) return undefined;
+    this.heldOutput.delete(key);
+    this.adopted.push(request.taskId);
+    const execution = this.start(request, sink);
+    queueMicrotask(() => {
+      for (const d of meanwhile) sink.output('stdout', d);
+    });
+    return execution;
+  }
+
   start(request: ExecutionRequest, sink: ExecutionSink): Execution {
     let resolve!: (o: ExecutionOutcome) => void;
     let settled = false;

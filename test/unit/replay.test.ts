@@ -132,6 +132,58 @@ describe('restore replays a journal to exactly the live state', () => {
     assert.equal(second.constellation.task('a').result, 42, 'completed before the crash, kept');
     assertReplays(journaled);
   });
+
+  it('a run detached and taken over: a held task is adopted with its output, one finished meanwhile is collected, a lost one runs again', async () => {
+    const store = new MemoryJournalStore(true);
+    const exec = new ControlledExecutor();
+    const clock = new ManualClock();
+    const plan = aConstellation(['a', 'held', 'done', 'lost', 'next'], [aDependency('a', 'next'), aDependency('held', 'next'), aDependency('done', 'next'), aDependency('lost', 'next')]);
+    const first = new Orchestrator(plan, { devices: [{ id: 'd1', executor: exec, concurrency: 4 }], clock });
+    const journal = new Journal(store, first.runId);
+    journal.attach(first);
+    first.events.onAny((e) => seen.add(e.type));
+    const journaledFirst = journalRun('detached', first, store, journal);
+    const firstReport = first.run();
+    await settle();
+    exec.complete('a', 1);
+    exec.run('held').sink.output('stdout', 'before\n');
+    await settle();
+    first.detach('the window reloads');
+    const report = await firstReport;
+    assert.equal(report.reason?.code, 'detached');
+    assert.equal(exec.runs.filter((r) => r.cancelled !== undefined).length, 0, 'detaching cancels nothing');
+    assertReplays(journaledFirst);
+    journal.close();
+    // Meanwhile the device goes on: 'held' still runs, 'done' finished; 'lost' it forgot.
+    exec.hold('held', 1, ['meanwhile\n']);
+    exec.hold('done', 1);
+    const restored = restoreRun(store, first.runId);
+    assert.equal(restored.state.detached?.reason, 'the window reloads');
+    assert.deepEqual(restored.interrupted.map((i) => i.taskId).sort(), ['done', 'held', 'lost']);
+    const second = new Orchestrator(restored.constellation, { devices: [{ id: 'd1', executor: exec, concurrency: 4 }], clock, runId: first.runId, startSeq: restored.lastSeq, interrupted: restored.interrupted });
+    second.events.onAny((e) => seen.add(e.type));
+    const journal2 = new Journal(store, second.runId);
+    journal2.attach(second);
+    const journaled = journalRun('detached and taken over', second, store, journal2);
+    const output: string[] = [];
+    second.events.on('task_output', (e) => void output.push(e.data));
+    void second.run();
+    exec.complete('done', 'kept');
+    await settle();
+    assert.deepEqual(exec.adopted.sort(), ['done', 'held']);
+    assert.deepEqual(output, ['meanwhile\n'], "what the held task wrote meanwhile reaches the run");
+    assert.equal(exec.runs.filter((r) => r.request.taskId === 'lost').length, 2, 'the lost task runs again');
+    exec.complete('held');
+    exec.complete('lost');
+    await settle();
+    exec.complete('next');
+    await settle();
+    assert.equal(second.isEnded, true);
+    assert.equal(second.constellation.task('done').result, 'kept');
+    assert.equal(second.constellation.task('held').attempts, 1, 'adopted, not run again');
+    assert.equal(second.constellation.task('lost').attempts, 2);
+    assertReplays(journaled);
+  });
 });
 
 /** Journals recorded by hand from real CLI runs, with the report each run printed (`--json`). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SimExecutor } from '../../core/executors/sim-executor';
 import { ID_PATTERN } from '../../core/model/schema';
@@ -40,7 +41,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
     capabilities: (args.values.get('capabilities') ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     concurrency: intOption(args, 'concurrency', 1, 1024) ?? 1,
     version: packageVersion(),
-    keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 30_000,
+    keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 600_000,
     helloTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000,
     logger: {
       debug: () => undefined,
@@ -58,14 +59,29 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
   }
   if (!isLoopback(host)) io.err.write(`device ${id}: warning: listening on ${host}, reachable from other machines; keep the token secret\n`);
   if (token.generated) io.err.write(`device ${id}: token ${token.value}\n`);
+  const announce = args.values.get('announce');
+  if (announce !== undefined) writeAnnouncement(path.resolve(io.cwd, announce), { id, url, pid: process.pid });
   io.out.write(`constellation device ${id} listening on ${url} (executor ${kind}, workdir ${workdir})\n`);
 
+  const idleExitMs = intOption(args, 'idle-exit', 1_000, 86_400_000);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (args.flags.has('exit-with-parent')) {
       process.stdin.on('end', stop).on('close', stop).resume();
+    }
+    if (idleExitMs !== undefined) {
+      // A device that outlives the program that started it (the editor's local device) goes away
+      // by itself once nobody has used it for a while and it keeps nothing for anyone.
+      let idleSince = Date.now();
+      setInterval(() => {
+        if (!agent.isIdle) idleSince = Date.now();
+        else if (Date.now() - idleSince >= idleExitMs) {
+          io.err.write(`device ${id}: idle for ${Math.round(idleExitMs / 1000)} s; exiting\n`);
+          resolve();
+        }
+      }, Math.min(1_000, idleExitMs)).unref();
     }
   });
   await agent.close();
@@ -105,4 +121,12 @@ async function tokenFromStdin(): Promise<{ value: string; generated: boolean }> 
   });
   if (value.length < 16) throw new UsageError('the token read from standard input is shorter than 16 characters', 'send a long random token followed by a newline', '--token-stdin');
   return { value, generated: false };
+}
+
+/** Where a device that runs on its own says where it listens (read by the program that started it). */
+function writeAnnouncement(file: string, facts: { id: string; url: string; pid: number }): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(tmp, JSON.stringify(facts), { mode: 0o600 });
+  fs.renameSync(tmp, file);
 }

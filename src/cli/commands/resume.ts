@@ -29,6 +29,7 @@ const metaSchema = z.looseObject({
   lockScope: z.enum(LOCK_SCOPES as [string, ...string[]]).optional(),
   editTimeoutMs: z.number().int().positive().optional(),
   maxConcurrent: z.number().int().positive().optional(),
+  orchestratorId: z.string().min(1).max(200).optional(),
 });
 
 /**
@@ -62,7 +63,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
     {
       logger,
       constellation: restored.constellation,
-      devices: await openDevices(request, logger, { pinned: pinnedDevices(restored.constellation) }),
+      devices: await openDevices(request, logger, { pinned: pinnedDevices(restored.constellation), orchestratorId: meta.orchestratorId }),
       runId,
       strategy: options.strategy ?? (meta.strategy as typeof options.strategy),
       editSource,

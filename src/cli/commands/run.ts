@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs, expectPositionals } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
@@ -20,8 +21,10 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const editSource = options.edits !== undefined ? loadEditSource(options.edits, editsShown ?? options.edits, constellation.taskIds()) : undefined;
   for (const flag of editOptionsWithoutEdits(options)) io.err.write(`constellation: note: ${flag} has no effect without --edits\n`);
 
+  const orchestratorId = randomUUID();
   const meta = {
     version: 1,
+    orchestratorId,
     cli: packageVersion(),
     plan: path.resolve(io.cwd, planFile),
     constellationId: constellation.id,
@@ -38,7 +41,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     {
       logger,
       constellation,
-      devices: await openDevices(request, logger, { pinned: pinnedDevices(constellation) }),
+      devices: await openDevices(request, logger, { pinned: pinnedDevices(constellation), orchestratorId }),
       strategy: options.strategy,
       editSource,
       lockScope: options.lockScope,

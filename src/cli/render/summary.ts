@@ -35,6 +35,7 @@ export function renderSummary(report: RunReport, c: Constellation, options: Summ
 }
 
 function headline(report: RunReport, s: Style): string {
+  if (report.reason?.code === 'detached') return `${s.bold(report.name)}: ${s.yellow('⏸ detached')} after ${formatDuration(report.metrics.durationMs)}`;
   const stateText = endStateLabel(report.state);
   const mark = report.state === 'completed' ? s.green(`✔ ${stateText}`) : report.state === 'cancelled' ? s.magenta(`■ ${stateText}`) : s.red(`✖ ${stateText}`);
   const stalled = report.reason?.code === 'stalled' ? s.red(' (stalled)') : '';
@@ -104,6 +105,8 @@ function explain(report: RunReport, c: Constellation, s: Style): string[] {
   if (reason?.code === 'stalled') {
     out.push(s.red(`Stalled: ${reason.message.replace(/^stalled:\s*/, '')}`));
     for (const b of reason.blocked ?? []) out.push(`  - ${b.taskId}: ${b.why}`);
+  } else if (reason?.code === 'detached') {
+    out.push(s.yellow(`Detached: ${reason.message}. Running tasks go on on their devices, which keep their results; resume the run to collect them and go on.`));
   } else if (reason?.code === 'cancelled') {
     out.push(s.magenta(`Cancelled: ${reason.message}`));
   } else if (reason?.code === 'agent_failed') {

@@ -16,7 +16,8 @@ export type OutputStream = 'stdout' | 'stderr' | 'log';
 
 /** Why a run ended without completing every task. */
 export interface RunEndReason {
-  readonly code: 'failed' | 'cancelled' | 'stalled' | 'agent_failed';
+  /** `detached`: the process let go of the run (a window reload, SIGTERM); it is resumed later, not over. */
+  readonly code: 'failed' | 'cancelled' | 'stalled' | 'agent_failed' | 'detached';
   readonly message: string;
   /** For stalls: the tasks that could not progress and why. */
   readonly blocked?: readonly { readonly taskId: string; readonly why: string }[];
@@ -45,6 +46,8 @@ export interface EventPayloads {
   task_cancelled: { taskId: string; reason: string; wasRunning: boolean; outputChars?: number | undefined };
   task_skipped: { taskId: string; reason: string; upstream: string };
   task_interrupted: { taskId: string; device?: string | undefined; attempt: number };
+  /** An attempt a previous process started, still held by its device, is taken over: it is not run again. */
+  task_adopted: { taskId: string; device: string; attempt: number };
   /** A finished task runs again (an explicit retry); `reopened` are tasks it had skipped, which wait again. */
   task_reset: { taskId: string; reopened: readonly string[] };
   constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
@@ -63,6 +66,8 @@ export interface EventPayloads {
     proposed: number;
     accepted: readonly number[];
   };
+  /** The process let go of the run without cancelling it: its devices go on and keep what they finish. */
+  run_detached: { reason: string };
   run_paused: Record<string, never>;
   run_resumed: Record<string, never>;
   device_status_changed: { deviceId: string; status: string; previous: string };
@@ -87,11 +92,13 @@ export const EVENT_TYPES: readonly EventType[] = Object.keys({
   task_cancelled: 1,
   task_skipped: 1,
   task_interrupted: 1,
+  task_adopted: 1,
   task_reset: 1,
   constellation_modified: 1,
   edit_proposed: 1,
   edit_rejected: 1,
   edit_reviewed: 1,
+  run_detached: 1,
   run_paused: 1,
   run_resumed: 1,
   device_status_changed: 1,

@@ -48,6 +48,13 @@ export interface Execution {
  */
 export interface Executor {
   start(request: ExecutionRequest, sink: ExecutionSink): Execution;
+  /**
+   * Takes over an attempt an earlier process started, if this device still holds it (running,
+   * or finished with its result kept): its output and outcome come to `sink` and the execution
+   * as if this process had started it (output held meanwhile is replayed to `sink` after this
+   * returns, never from inside the call). Undefined when the device does not hold it.
+   */
+  adopt?(request: ExecutionRequest, sink: ExecutionSink): Execution | undefined;
 }
 
 /** Turns anything thrown into a {@link TaskError}. */

@@ -1,4 +1,4 @@
-import type { Execution, ExecutionOutcome } from '../executors/executor';
+import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink } from '../executors/executor';
 import { toTaskError } from '../executors/executor';
 import { resolveReferences } from '../expr/references';
 import type { Task, TaskError } from '../model/types';
@@ -26,10 +26,7 @@ export class Attempts {
     const now = run.clock.monotonic();
     run.metrics.recordDispatch(rt.readyAt, slot.slotFreedAt, now);
     run.placements.start(rt, slot);
-    rt.startedAt = now;
-    rt.chunk = 0;
-    rt.outputChars = 0;
-    const token = ++rt.token;
+    const token = this.begin(rt, now);
     const attempt = task.attempts + 1;
     run.scheduling.announce(task, rt);
     run.emit('task_started', { taskId: task.id, device: slot.id, attempt });
@@ -38,24 +35,63 @@ export class Attempts {
     let execution: Execution;
     try {
       if (rt.hasReferences) fields = resolveReferences({ description: task.description, tips: task.tips, inputs: task.inputs }, { getTask: (id) => c.tryTask(id) }, { shell: slot.spec.shell });
-      execution = slot.spec.executor.start(
-        { runId: run.runId, taskId: task.id, attempt, name: task.name, description: fields.description, tips: fields.tips, inputs: fields.inputs, timeoutMs: task.timeoutMs, device: slot.id },
-        {
-          output: (stream, data) => {
-            if (rt.token !== token || task.status !== 'running') return;
-            rt.outputChars += data.length;
-            run.emit('task_output', { taskId: task.id, attempt, stream, data, chunk: rt.chunk++ });
-          },
-        },
-      );
+      execution = slot.spec.executor.start(this.request(task, slot, attempt, fields), this.sink(task, rt, token, attempt));
     } catch (err) {
       const error = toTaskError(err, 'dispatch_failed');
       execution = { done: Promise.resolve({ status: 'failed', error }), cancel: () => undefined };
     }
+    this.follow(task, rt, token, execution);
+  }
+
+  /**
+   * Takes over an attempt an earlier process started, if its device still holds it: the task
+   * runs on (or its kept result is collected) instead of running again. False if the device
+   * does not hold it.
+   */
+  adopt(task: Task, slot: DeviceSlot, attempt: number): boolean {
+    const { run } = this;
+    const rt = run.runtime(task.id);
+    const executor = slot.spec.executor;
+    if (!rt || !executor.adopt) return false;
+    // Its duration counts from when the earlier process started it.
+    const since = task.startedAt !== undefined ? Math.max(0, run.clock.now() - Date.parse(task.startedAt)) : 0;
+    const token = this.begin(rt, run.clock.monotonic() - (Number.isFinite(since) ? since : 0));
+    const execution = executor.adopt(this.request(task, slot, attempt, task), this.sink(task, rt, token, attempt));
+    if (!execution) return false;
+    run.placements.start(rt, slot);
+    run.emit('task_adopted', { taskId: task.id, device: slot.id, attempt });
+    this.follow(task, rt, token, execution);
+    return true;
+  }
+
+  /** A new attempt's runtime: a fresh token (older attempts' words are ignored from now on). */
+  private begin(rt: TaskRuntime, now: number): number {
+    rt.startedAt = now;
+    rt.chunk = 0;
+    rt.outputChars = 0;
+    return ++rt.token;
+  }
+
+  private request(task: Task, slot: DeviceSlot, attempt: number, fields: { description: string; tips: readonly string[]; inputs?: unknown }): ExecutionRequest {
+    return { runId: this.run.runId, taskId: task.id, attempt, name: task.name, description: fields.description, tips: fields.tips, inputs: fields.inputs, timeoutMs: task.timeoutMs, device: slot.id };
+  }
+
+  private sink(task: Task, rt: TaskRuntime, token: number, attempt: number): ExecutionSink {
+    return {
+      output: (stream, data) => {
+        if (rt.token !== token || task.status !== 'running') return;
+        rt.outputChars += data.length;
+        this.run.emit('task_output', { taskId: task.id, attempt, stream, data, chunk: rt.chunk++ });
+      },
+    };
+  }
+
+  /** Times the attempt out and turns its outcome into events. */
+  private follow(task: Task, rt: TaskRuntime, token: number, execution: Execution): void {
     rt.execution = execution;
     if (task.timeoutMs !== undefined) {
       const ms = task.timeoutMs;
-      rt.timeout = run.clock.setTimer(ms, () => {
+      rt.timeout = this.run.clock.setTimer(ms, () => {
         if (rt.token !== token || task.status !== 'running') return;
         execution.cancel('timeout');
         this.onOutcome(task.id, token, { status: 'failed', error: { code: 'timeout', message: `no result within ${ms} ms` } });

@@ -66,6 +66,19 @@ export class Lifecycle {
     this.finish(reason);
   }
 
+  /** Lets go of the run: no task is told anything, timers stop, the report says it is detached. */
+  detach(reason: string): void {
+    if (this.ended) return;
+    const { run } = this;
+    this.ended = true;
+    this.endReason = { code: 'detached', message: reason };
+    for (const rt of run.runtimes.values()) run.attempts.stopTimers(rt);
+    run.edits?.abort();
+    run.emit('run_detached', { reason });
+    this.finalReport = this.buildReport();
+    this.resolveRun(this.finalReport);
+  }
+
   /** Ends the run once: timers stop, the edit rounds stop waiting, the end event goes out. */
   finish(reason: RunEndReason | undefined): void {
     if (this.ended) return;

@@ -94,16 +94,22 @@ export class Orchestrator {
     run.started = true;
     run.lifecycle.began();
     const c = this.constellation;
-    const interrupted = this.options.interrupted ?? [];
-    this.events.emit('constellation_started', { constellationId: c.id, taskCount: c.size, resumed: interrupted.length > 0 || c.statusCounts().pending < c.size });
-    for (const i of interrupted) this.events.emit('task_interrupted', i);
+    const interrupted = [...(this.options.interrupted ?? [])];
     // Whatever ran or waited in a queue before belongs to a process that is gone.
-    for (const task of [...c.tasks()]) {
-      if (task.status === 'running') this.events.emit('task_interrupted', { taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
-      else if (task.status === 'ready') this.events.emit('task_waiting', { taskId: task.id, reason: 'the run starts again' });
+    for (const task of c.tasks()) {
+      if (task.status === 'running' && !interrupted.some((i) => i.taskId === task.id)) interrupted.push({ taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
     }
+    this.events.emit('constellation_started', { constellationId: c.id, taskCount: c.size, resumed: interrupted.length > 0 || c.statusCounts().pending < c.size });
+    for (const task of [...c.tasks()]) if (task.status === 'ready') this.events.emit('task_waiting', { taskId: task.id, reason: 'the run starts again' });
     run.ranks = computeRanks(c);
     for (const task of c.tasks()) run.track(task);
+    // An attempt its device still holds (running, or finished meanwhile) is taken over, not run again.
+    for (const i of interrupted) {
+      const task = c.tryTask(i.taskId);
+      const slot = i.device !== undefined ? this.devices.get(i.device) : undefined;
+      if (task && (task.status === 'running' || task.status === 'pending') && slot && run.attempts.adopt(task, slot, i.attempt)) continue;
+      this.events.emit('task_interrupted', i);
+    }
     // Resume: conditional edges out of tasks that finished before the crash still need the
     // agent's decision; ask for it before anything waits on them.
     run.edits?.noteRestored(this.undecidedUpstreams());
@@ -131,8 +137,13 @@ export class Orchestrator {
     return out;
   }
 
+  /** True once the run has ended, or was detached (this process is done with it either way). */
   get isEnded(): boolean {
     return this.ctx.isEnded;
+  }
+
+  get isDetached(): boolean {
+    return this.state.detached !== undefined;
   }
 
   get isPaused(): boolean {
@@ -153,6 +164,15 @@ export class Orchestrator {
     if (this.isEnded || !this.state.paused) return;
     this.events.emit('run_resumed', {});
     this.ctx.lifecycle.afterChange();
+  }
+
+  /**
+   * Lets go of the run without cancelling it (a window reload, SIGTERM): devices are not told to
+   * stop and keep what they finish; the journal says the run is detached, and a later process
+   * resumes it. The run resolves with its report as it stands.
+   */
+  detach(reason: string): void {
+    this.ctx.lifecycle.detach(reason);
   }
 
   /** Cancels the whole run: running tasks are told to stop, nothing is left running. */

@@ -49,7 +49,11 @@ export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefi
     case 'task_cancelled':
       return { verb: 'cancelled', icon: '■', tone: 'muted', text: `${e.taskId}${e.wasRunning ? ' (was running)' : ''}: ${e.reason}` };
     case 'task_interrupted':
-      return { verb: 'interrupted', icon: '⚡', tone: 'warn', text: `${e.taskId} was running${e.device ? ` on ${e.device}` : ''} when the previous process stopped; it runs again` };
+      return { verb: 'interrupted', icon: '⚡', tone: 'warn', text: `${e.taskId} was running${e.device ? ` on ${e.device}` : ''} when the previous process stopped, and no device holds it now; it runs again` };
+    case 'task_adopted':
+      return { verb: 'adopted', icon: '⇢', tone: 'info', text: `${e.taskId} on ${e.device}: taken over from the earlier process (attempt ${e.attempt}), not run again` };
+    case 'run_detached':
+      return { verb: 'detached', icon: '⏸', tone: 'warn', text: `${e.reason}: running tasks go on on their devices; resume the run to collect them` };
     case 'constellation_modified': {
       const after = e.triggeredBy.length > 0 ? ` after ${e.triggeredBy.join(', ')}` : '';
       const round = e.round !== undefined ? ` round ${e.round}` : '';
@@ -123,7 +127,9 @@ export function describeTaskStep(e: RunEvent): TaskStep | undefined {
     case 'task_skipped':
       return { icon: '↷', tone: 'warn', text: `skipped: ${e.reason}` };
     case 'task_interrupted':
-      return { icon: '⚡', tone: 'warn', text: 'interrupted: it was running when the previous process stopped' };
+      return { icon: '⚡', tone: 'warn', text: 'interrupted: it was running when the previous process stopped, and no device holds it now' };
+    case 'task_adopted':
+      return { icon: '⇢', tone: 'info', text: `taken over on ${e.device} (attempt ${e.attempt}): it went on while no orchestrator was attached` };
     default:
       return undefined;
   }

@@ -37,6 +37,10 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'constellation_started':
       state.ended = undefined;
       state.paused = false;
+      state.detached = undefined;
+      return;
+    case 'run_detached':
+      state.detached = { reason: e.reason, at: e.timestamp };
       return;
     case 'run_paused':
       state.paused = true;
@@ -89,6 +93,13 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       if (!task) return;
       task.error = { code: 'dependency_unsatisfied', message: e.reason };
       set(task, 'skipped');
+      return;
+    case 'task_adopted':
+      if (!task) return;
+      task.attempts = e.attempt;
+      task.assignedDevice = e.device;
+      task.endedAt = undefined;
+      set(task, 'running');
       return;
     case 'task_interrupted':
       if (task && (task.status === 'running' || task.status === 'ready')) set(task, 'pending');

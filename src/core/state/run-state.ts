@@ -20,6 +20,8 @@ export interface RunState {
   seq: number;
   paused: boolean;
   ended?: RunEnd | undefined;
+  /** Set while the run is let go of by every process (until one resumes it). */
+  detached?: { readonly reason: string; readonly at: number } | undefined;
 }
 
 export function newRunState(constellation: Constellation, seq = 0): RunState {

@@ -24,7 +24,7 @@ export interface DeviceAgentOptions {
   readonly concurrency?: number | undefined;
   readonly metadata?: Readonly<Record<string, string>> | undefined;
   readonly version?: string | undefined;
-  /** How long results and running tasks of a vanished orchestrator are kept (default 30 s). */
+  /** How long results and running tasks of an orchestrator that went away are kept (default 10 minutes). */
   readonly keepResultsMs?: number | undefined;
   /** Sockets that send no valid `hello` within this are closed (default 5 s). */
   readonly helloTimeoutMs?: number | undefined;
@@ -54,7 +54,7 @@ export class DeviceAgent {
 
   constructor(private readonly options: DeviceAgentOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.runs = new RunTable(options.keepResultsMs ?? 30_000, (run) => {
+    this.runs = new RunTable(options.keepResultsMs ?? 600_000, (run) => {
       this.outbox.forget(run);
       if (!run.result) run.execution?.cancel('the orchestrator did not come back');
       this.logger.info(`dropped ${run.key}: its orchestrator did not come back`);
@@ -114,6 +114,11 @@ export class DeviceAgent {
   get url(): string {
     const h = this.host.includes(':') ? `[${this.host}]` : this.host;
     return `ws://${h}:${this.port}`;
+  }
+
+  /** True when no orchestrator is connected and the device holds no task (running or kept). */
+  get isIdle(): boolean {
+    return this.owners.size === 0 && this.runs.all().length === 0;
   }
 
   get profile(): DeviceProfile {

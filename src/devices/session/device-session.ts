@@ -9,6 +9,7 @@ import { FROM_DEVICE_TYPES, MAX_FRAME_BYTES, PROTOCOL_VERSION, fromDeviceSchema,
 import { outcomeOf, runKey, taskFrame } from '../protocol/wire';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { FlightTable, type Flight } from './flights';
+import { OrphanFlights } from './orphans';
 
 export type SessionState = 'disconnected' | 'connecting' | 'ready' | 'backoff' | 'failed';
 /** What the orchestrator should make of the session (its `DeviceAvailability`). */
@@ -64,10 +65,15 @@ export class DeviceSession implements Executor {
   private graceOver = false;
   private closed = false;
   private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly orphans: OrphanFlights;
 
   constructor(private readonly options: DeviceSessionOptions) {
     this.policy = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.logger = options.logger ?? silentLogger;
+    this.orphans = new OrphanFlights(this.flights, options.id, (f, running) => {
+      if (running) this.send({ type: 'cancel', requestId: randomUUID(), runId: f.request.runId, taskId: f.request.taskId, attempt: f.request.attempt, reason: 'no run took this task over' });
+      this.flights.finish(f, { status: 'cancelled', reason: 'no run took this task over' });
+    });
   }
 
   get id(): string {
@@ -109,6 +115,7 @@ export class DeviceSession implements Executor {
   /** Closes for good: in-flight attempts fail with `device_lost`. */
   close(): void {
     this.closed = true;
+    this.orphans.clear();
     this.clearTimers();
     this.generation++;
     this.ws?.close(1000, 'orchestrator closing');
@@ -129,6 +136,17 @@ export class DeviceSession implements Executor {
     return {
       done,
       cancel: (reason) => this.cancel(flight, reason ?? 'cancelled'),
+      sendInput: (data) => this.send({ type: 'input', requestId: randomUUID(), runId: request.runId, taskId: request.taskId, attempt: request.attempt, data }),
+    };
+  }
+
+  /** Takes over an attempt this device held for us when it said `welcome` (see {@link OrphanFlights}). */
+  adopt(request: ExecutionRequest, sink: ExecutionSink): Execution | undefined {
+    const held = this.orphans.adopt(request, sink);
+    if (!held) return undefined;
+    return {
+      done: held.done,
+      cancel: (reason) => this.cancel(held.flight, reason ?? 'cancelled'),
       sendInput: (data) => this.send({ type: 'input', requestId: randomUUID(), runId: request.runId, taskId: request.taskId, attempt: request.attempt, data }),
     };
   }
@@ -239,12 +257,9 @@ export class DeviceSession implements Executor {
         this.flights.finish(f, { status: 'failed', error: { code: 'device_lost', message: `device '${this.id}' came back without task ${f.key} (it restarted)` } });
       } else this.sendTask(f);
     }
-    // Attempts the device still runs for us but we no longer want: stop them.
-    for (const h of held) {
-      if (h.state === 'running' && !this.flights.get(runKey(h.runId, h.taskId, h.attempt))) {
-        this.send({ type: 'cancel', requestId: randomUUID(), runId: h.runId, taskId: h.taskId, attempt: h.attempt, reason: 'no longer wanted by the orchestrator' });
-      }
-    }
+    // Attempts the device holds for us that no flight stands for: a run detached from by an
+    // earlier process, to be taken over when it resumes (and stopped if nobody does).
+    for (const h of held) this.orphans.hold(h);
     this.setState('ready');
     this.startPings();
     const first = this.firstReady;
@@ -282,7 +297,7 @@ export class DeviceSession implements Executor {
       case 'task_output': {
         const f = this.flights.get(runKey(msg.runId, msg.taskId, msg.attempt));
         if (!f || msg.chunk <= f.lastChunk) return; // finished, superseded, or a repeat
-        if (msg.chunk !== f.lastChunk + 1) this.logger.warn(`device '${this.id}': output of ${f.key} skipped from chunk ${f.lastChunk + 1} to ${msg.chunk}`);
+        if (msg.chunk !== f.lastChunk + 1 && !(f.midway && f.lastChunk < 0)) this.logger.warn(`device '${this.id}': output of ${f.key} skipped from chunk ${f.lastChunk + 1} to ${msg.chunk}`);
         f.lastChunk = msg.chunk;
         f.sink.output(msg.stream, msg.data);
         return;

@@ -4,12 +4,18 @@ import type { ExecutionOutcome, ExecutionRequest, ExecutionSink } from '../../co
 export interface Flight {
   readonly key: string;
   readonly request: ExecutionRequest;
-  readonly sink: ExecutionSink;
+  /** Where output goes (replaced when a held attempt is taken over). */
+  sink: ExecutionSink;
   readonly requestId: string;
   /** The `task` frame went out on some connection (so a device that forgot it lost it). */
   sent: boolean;
-  /** Last output chunk delivered; earlier or repeated chunks are dropped. */
+  /**
+   * Last output chunk delivered; earlier or repeated chunks are dropped. A held attempt starts
+   * at -1 with {@link Flight.midway}: its first chunk here is wherever the device resumed.
+   */
   lastChunk: number;
+  /** Taken over from an earlier process: the chunks before the first one seen went there. */
+  readonly midway?: boolean;
   /** Cancel asked while no connection was up: sent as soon as one is. */
   cancelPending?: string | undefined;
   settle(outcome: ExecutionOutcome): void;
