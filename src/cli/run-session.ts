@@ -71,6 +71,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
       journal: cfg.journal ? { store: new FileJournalStore(cfg.journal.root), meta: cfg.journal.meta } : undefined,
     });
   } catch (err) {
+    await cfg.devices.close();
     if (err instanceof JournalUnavailableError) throw fileProblem(cfg.journal?.root ?? err.location, 'unwritable', err.message);
     throw err;
   }

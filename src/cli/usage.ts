@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   },
   {
     name: 'resume',
-    summary: 'continue a journaled run after a crash; finished tasks are kept, not run again',
+    summary: 'continue a journaled run after a crash or a detach; finished tasks are kept, tasks a device still holds are taken over',
     usage: 'constellation resume <runId> [options]',
     options: [{ ...runOptions.find((o) => o.name === 'journal')!, description: `journal root the run was written to (default ${DEFAULT_JOURNAL_ROOT})` }, ...runOptions.filter((o) => o.name !== 'journal')],
     details: ['Devices, strategy, edits and lock scope default to what the run was started with.'],

@@ -43,6 +43,15 @@ export const config = {
   agentRepairRounds(): number {
     return clampInt(section().get<number>('agent.repairRounds', 2), 0, 10);
   },
+  /** How long the local device keeps what it ran for a window that went away, and stays up idle. */
+  runsKeepMs(): number {
+    return clampInt(section().get<number>('runs.keepMinutes', 10), 1, 1440) * 60_000;
+  },
+  /** What activation does with runs an earlier window of the workspace left running. */
+  runsReattach(): 'always' | 'ask' | 'never' {
+    const v = section().get<string>('runs.reattach', 'always');
+    return v === 'ask' || v === 'never' ? v : 'always';
+  },
   /** Absolute journal root: the setting resolved against the first workspace folder; undefined when off. */
   journalRoot(): string | undefined {
     const dir = section().get<string>('journal.directory', '.constellation/runs').trim();

@@ -19,6 +19,12 @@ export const COMMANDS = {
   acceptEdit: 'constellation.acceptEdit',
   rejectEdit: 'constellation.rejectEdit',
   chooseEdits: 'constellation.chooseEdits',
+  resumeRun: 'constellation.resumeRun',
+  rerun: 'constellation.rerun',
+  rerunFromFailure: 'constellation.rerunFromFailure',
+  openReport: 'constellation.openReport',
+  deleteRun: 'constellation.deleteRun',
+  refreshRuns: 'constellation.refreshRuns',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { isActive } from './run/run-handle';
+import { reattachOnActivation } from './run/reattach';
 import { wrapCommand } from './commands/wrap';
 import { COMMAND_TABLE, runTaskAgain } from './commands/table';
 import { config } from './config';
@@ -25,7 +28,12 @@ export interface ConstellationApi {
   readonly ctx: ExtensionCtx;
   /** Does what VS Code does on deactivation: disposes the subscriptions, then `deactivate`. */
   shutdown(): Promise<void>;
+  /** Settles once the runs an earlier window left are listed and (per the setting) resumed. */
+  readonly reattached: Promise<void>;
 }
+
+const ORCHESTRATOR_ID_KEY = 'constellation.orchestratorId';
+const WINDOW_SESSION_KEY = 'constellation.windowSession';
 
 let disposeAsync: (() => Promise<void>) | undefined;
 
@@ -33,8 +41,15 @@ let disposeAsync: (() => Promise<void>) | undefined;
 export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const log = createLog();
   const logger = asLogger(log);
-  const local = new LocalDevice(extension.extensionPath, logger);
-  const registry = new DeviceRegistry(extension.secrets, logger);
+  // Who this workspace is to its devices, the same after a reload: the next window claims what the last one left running.
+  let orchestratorId = extension.workspaceState.get<string>(ORCHESTRATOR_ID_KEY);
+  if (!orchestratorId) {
+    orchestratorId = randomUUID();
+    void extension.workspaceState.update(ORCHESTRATOR_ID_KEY, orchestratorId);
+  }
+  const storageDir = (extension.storageUri ?? extension.globalStorageUri).fsPath;
+  const local = new LocalDevice({ extensionPath: extension.extensionPath, storageDir, orchestratorId, keepMs: () => config.runsKeepMs(), logger });
+  const registry = new DeviceRegistry(extension.secrets, logger, orchestratorId);
   // A run uses the local device (unless turned off) and every added device that is connected.
   const fleets = async () => {
     const added = registry.connectedFleets();
@@ -51,7 +66,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     return sessions.map((d) => ({ id: d.id, os: d.profile?.os, arch: d.profile?.arch, hostname: d.profile?.hostname, capabilities: d.profile?.capabilities, concurrency: d.profile?.concurrency, status: d.state }));
   };
   const agents = new RunAgents(reviews, profiles, log, (m) => void vscode.window.showWarningMessage(m));
-  const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot(), editTimeoutMs: () => config.editTimeoutMs(), agentRepairRounds: () => config.agentRepairRounds() }, agents);
+  const runs = new RunService(fleets, logger, { journalRoot: () => config.journalRoot(), editTimeoutMs: () => config.editTimeoutMs(), agentRepairRounds: () => config.agentRepairRounds(), orchestratorId }, agents);
   const runsTree = new RunsTree(runs);
   const devicesTree = new DevicesTree(local, registry, runs.onDidChange);
   // eslint-disable-next-line prefer-const -- the terminals need the context they are part of
@@ -65,7 +80,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
   const devicesView = vscode.window.createTreeView(VIEWS.devices, { treeDataProvider: devicesTree });
   const badge = runs.onDidChange(() => {
-    const active = runs.runs.filter((r) => !r.orchestrator.isEnded).length;
+    const active = runs.runs.filter(isActive).length;
     runsView.badge = active > 0 ? { value: active, tooltip: `${active} run(s) in progress` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
     void vscode.commands.executeCommand('setContext', CONTEXT.hasRuns, runs.runs.length > 0);
@@ -77,11 +92,15 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   extension.subscriptions.push(...registerLmTools(ctx));
   disposeAsync = () => local.dispose();
   log.info('Constellation activated');
+  // The same window session as the last activation: the extension host was restarted under the window.
+  const hostRestarted = extension.workspaceState.get<string>(WINDOW_SESSION_KEY) === vscode.env.sessionId;
+  void extension.workspaceState.update(WINDOW_SESSION_KEY, vscode.env.sessionId);
+  const reattached = reattachOnActivation(ctx, config.runsReattach(), hostRestarted).catch((err: unknown) => log.error(`reattaching runs failed: ${err instanceof Error ? err.message : String(err)}`));
   const shutdown = async () => {
     for (const d of extension.subscriptions.splice(0)) d.dispose();
     await deactivate();
   };
-  return { ctx, shutdown };
+  return { ctx, shutdown, reattached };
 }
 
 /** Stops the local device agent; everything else goes with the subscriptions. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JournalPart, JournalStore, OutputPiece, RunJournalFiles } from '../core/persistence/store';
 import { OutputFiles, readOutputFiles } from './output-files';
+import { lockRun, runHolder } from './run-lock';
 
 const FILES: Readonly<Record<JournalPart, string>> = { events: 'events.jsonl', snapshot: 'snapshot.json', meta: 'run.json' };
 
@@ -25,8 +26,16 @@ export class FileJournalStore implements JournalStore {
   open(runId: string, meta?: Record<string, unknown>): RunJournalFiles {
     const paths = runPaths(this.root, runId);
     fs.mkdirSync(paths.dir, { recursive: true });
-    if (meta && !fs.existsSync(paths.meta)) writeAtomic(paths.meta, JSON.stringify({ runId, ...meta }, null, 2));
-    const fd = fs.openSync(paths.events, 'a');
+    // One process at a time runs a run: a second one (another window, a resume elsewhere) is refused.
+    const release = lockRun(paths.dir, runId);
+    let fd: number;
+    try {
+      if (meta && !fs.existsSync(paths.meta)) writeAtomic(paths.meta, JSON.stringify({ runId, ...meta }, null, 2));
+      fd = fs.openSync(paths.events, 'a');
+    } catch (err) {
+      release();
+      throw err;
+    }
     const output = new OutputFiles(paths.dir);
     let open = true;
     return {
@@ -39,6 +48,7 @@ export class FileJournalStore implements JournalStore {
         if (open) fs.closeSync(fd);
         open = false;
         output.close();
+        release();
       },
     };
   }
@@ -62,6 +72,10 @@ export class FileJournalStore implements JournalStore {
 
   location(runId: string): string {
     return path.join(this.root, runId);
+  }
+
+  holder(runId: string): number | undefined {
+    return runHolder(path.join(this.root, runId));
   }
 
   readOutput(runId: string, taskId: string, attempt: number): OutputPiece[] | undefined {

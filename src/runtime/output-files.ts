@@ -71,3 +71,56 @@ export function readOutputFiles(runDir: string, taskId: string, attempt: number)
     : [{ at: 0, stream: 'stdout' as const }];
   return marks.map((m, i) => ({ stream: m.stream, data: bytes.subarray(m.at, marks[i + 1]?.at ?? bytes.length).toString('utf8') }));
 }
+
+/**
+ * The end of an attempt's output, at most `maxBytes` of it (a terminal replaying a task that
+ * wrote gigabytes shows the last part), and how many bytes before it were left out.
+ */
+export function readOutputTail(runDir: string, taskId: string, attempt: number, maxBytes: number): { pieces: OutputPiece[]; skipped: number } | undefined {
+  const p = outputPaths(runDir, taskId, attempt);
+  let fd: number;
+  try {
+    fd = fs.openSync(p.log, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    let start = Math.max(0, size - maxBytes);
+    const bytes = Buffer.alloc(size - start);
+    fs.readSync(fd, bytes, 0, bytes.length, start);
+    // Start on a whole character.
+    let cut = 0;
+    while (start > 0 && cut < bytes.length && (bytes[cut]! & 0xc0) === 0x80) cut++;
+    start += cut;
+    const marks = readMarks(p.streams);
+    const pieces: OutputPiece[] = [];
+    marks.forEach((m, i) => {
+      const from = Math.max(m.at, start);
+      const to = marks[i + 1]?.at ?? size;
+      if (to > from) pieces.push({ stream: m.stream, data: bytes.subarray(from - start + cut, to - start + cut).toString('utf8') });
+    });
+    return { pieces, skipped: start };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Where the stream changed in an output file; a torn last line (a crash mid-write) is left out. */
+function readMarks(file: string): { at: number; stream: OutputStream }[] {
+  const marks = fs.existsSync(file) ? parseMarks(fs.readFileSync(file, 'utf8')) : [];
+  return marks.length > 0 ? marks : [{ at: 0, stream: 'stdout' }];
+}
+
+function parseMarks(text: string): { at: number; stream: OutputStream }[] {
+  return text
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        const m = JSON.parse(l) as { at?: unknown; stream?: unknown };
+        return typeof m.at === 'number' && (m.stream === 'stdout' || m.stream === 'stderr' || m.stream === 'log') ? [{ at: m.at, stream: m.stream }] : [];
+      } catch {
+        return [];
+      }
+    });
+}

@@ -1,4 +1,6 @@
-import { restoreRun } from '../core/persistence/restore';
+import { restoreRun, type RestoredRun } from '../core/persistence/restore';
+import { MetricsRecorder } from '../core/orchestrator/metrics';
+import { buildReport, type RunReport } from '../core/report/run-report';
 import type { JournalStore } from '../core/persistence/store';
 import type { StatusCounts } from '../core/model/state';
 import type { ConstellationState } from '../core/model/types';
@@ -25,11 +27,30 @@ export interface RunSummary {
   readonly tasks: number;
   /** The run it continues (a rerun). */
   readonly continues?: string | undefined;
+  /** Another live process runs it now (its id): not to be resumed from here. */
+  readonly heldBy?: number | undefined;
+  /** What started it: `vscode`, or the CLI's version. */
+  readonly from?: string | undefined;
 }
 
 /** Reads one run's summary from its journal. */
 export function summarizeRun(store: JournalStore, runId: string): RunSummary {
+  return readRun(store, runId).summary;
+}
+
+/** One run as its journal left it (nothing taken over), with its summary. */
+export function readRun(store: JournalStore, runId: string): { summary: RunSummary; restored: RestoredRun } {
   const r = restoreRun(store, runId, { takeOver: false });
+  return { summary: summaryOf(store, r), restored: r };
+}
+
+/** The report of a run that ended, as its journal recorded it (no timings beyond its duration). */
+export function endedReport(r: RestoredRun): RunReport | undefined {
+  return r.ended ? buildReport(r.runId, r.constellation, r.ended.state, r.ended.reason, new MetricsRecorder().summary(r.ended.durationMs, 0)) : undefined;
+}
+
+function summaryOf(store: JournalStore, r: RestoredRun): RunSummary {
+  const runId = r.runId;
   const meta = r.meta;
   const str = (k: string) => (typeof meta[k] === 'string' ? (meta[k]) : undefined);
   const c = r.constellation;
@@ -48,6 +69,8 @@ export function summarizeRun(store: JournalStore, runId: string): RunSummary {
     counts: { ...c.statusCounts() },
     tasks: c.size,
     continues: str('continues'),
+    heldBy: r.ended ? undefined : store.holder?.(runId),
+    from: str('from') ?? (str('cli') !== undefined ? 'cli' : undefined),
   };
 }
 
@@ -55,8 +78,10 @@ export function summarizeRun(store: JournalStore, runId: string): RunSummary {
  * Every run of a journal, newest first; a run whose journal cannot be read is listed with the
  * reason instead of hiding the others.
  */
-export function listRuns(store: JournalStore): (RunSummary | { readonly runId: string; readonly error: string })[] {
-  const out = store.runIds().map((id) => {
+export function listRuns(store: JournalStore, limit = Infinity): (RunSummary | { readonly runId: string; readonly error: string })[] {
+  // Run ids begin with their start time: the newest are read first, and only `limit` of them.
+  const ids = store.runIds().sort().reverse().slice(0, limit);
+  const out = ids.map((id) => {
     try {
       return summarizeRun(store, id);
     } catch (err) {

@@ -5,6 +5,7 @@ import { Journal } from '../core/persistence/journal';
 import type { JournalStore } from '../core/persistence/store';
 import { ConstellationError } from '../core/model/errors';
 import { newRunId } from './run-id';
+import { RunInUseError } from './run-lock';
 
 /** Everything a run needs, whichever front end starts it (the CLI, the extension). */
 export interface RunSetup
@@ -45,6 +46,7 @@ export function prepareRun(setup: RunSetup): PreparedRun {
     try {
       journal = new Journal(store, orchestrator.runId, meta);
     } catch (err) {
+      if (err instanceof RunInUseError) throw err;
       throw new JournalUnavailableError(store.location(orchestrator.runId), `cannot write the journal: ${err instanceof Error ? err.message : String(err)}`);
     }
     const cut = journal.repaired;

@@ -128,12 +128,12 @@ describe('durable runs from the command line', () => {
     assert.match(output, /working\n(.|\n)*all done/, "the output written while detached is in the task's output file");
   });
 
-  it('resume adopts a task that is still running, and it is not started twice', async () => {
+  it('resume adopts a task that is still running, and it is not started twice; a run another process runs is refused', async () => {
     const side = path.join(tmp, 'still-side.txt');
     const plan = writePlan('still.json', {
       id: 'still-plan',
       tasks: [
-        { id: 'slow', device: 'box', inputs: { command: `echo ran >> '${side}'; sleep 3; echo slow done` } },
+        { id: 'slow', device: 'box', inputs: { command: `echo ran >> '${side}'; sleep 4; echo slow done` } },
         { id: 'next', device: 'box', inputs: { command: 'echo next' } },
       ],
       dependencies: [{ from: 'slow', to: 'next' }],
@@ -142,6 +142,12 @@ describe('durable runs from the command line', () => {
     const run = start('run', plan, '--devices', devicesFile, '--journal', journal);
     const runId = await newRun(known);
     await eventually(() => lines(side).length === 1, 'the slow task to start', 20_000);
+    // While this process runs it, another one cannot take it over.
+    const twice = await cli('resume', runId, '--devices', devicesFile, '--journal', journal);
+    assert.equal(twice.code, 2, twice.stderr);
+    assert.match(twice.stderr, new RegExp(`run ${runId} is being run by process ${run.child.pid}`));
+    const listed = await cli('runs', '--journal', journal);
+    assert.match(listed.stdout, new RegExp(`${runId} .*running \\(process ${run.child.pid}\\)`));
     run.child.kill('SIGHUP');
     assert.equal((await run.done).code, 3, 'SIGHUP detaches too');
     const resumed = await cli('resume', runId, '--devices', devicesFile, '--journal', journal, '--json');

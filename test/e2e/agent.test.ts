@@ -101,7 +101,7 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
     await dag.locator('body[data-rendered-seq]').waitFor({ timeout: 20_000 });
     assert.equal(await dag.locator('body').getAttribute('data-proposal'), '', 'the outline goes once the batch is decided');
     t.diagnostic(`screenshot: ${await shot(page, 'agent-4-accepted')}`);
-    await rows().filter({ hasText: 'Checkout triage' }).filter({ hasText: /completed · 5\/5/ }).first().waitFor({ timeout: 30_000 });
+    await rows().filter({ hasText: 'Checkout triage' }).filter({ hasText: /completed · [^·]+ · 5\/5/ }).first().waitFor({ timeout: 30_000 });
     const tree = await page.locator('.pane-body').first().innerText();
     assert.doesNotMatch(tree, /check-cache/, 'the operation left out was not applied');
     assert.doesNotMatch(tree, /restart-everything/, 'the rejected batch was not applied');
@@ -125,7 +125,7 @@ describe('end to end: the agent in auto-accept mode', () => {
     const rows = () => page.locator('.pane-body [role="treeitem"]');
     await palette(page, 'Constellation: Run Plan');
     await rows().filter({ hasText: 'follow-up' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 30_000 });
-    await rows().filter({ hasText: 'Nightly checks' }).filter({ hasText: /completed · 3\/3/ }).first().waitFor({ timeout: 30_000 });
+    await rows().filter({ hasText: 'Nightly checks' }).filter({ hasText: /completed · [^·]+ · 3\/3/ }).first().waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.tabs-container .tab', { hasText: 'Agent edit' }).count(), 0, 'no review was opened');
     t.diagnostic(`screenshot: ${await shot(page, 'agent-6-auto-accept')}`);
   });

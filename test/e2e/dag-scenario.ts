@@ -4,9 +4,24 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { workloadText } from '../bench/workload-set';
 import { palette, shot, type Launched } from './harness';
 
-/** The DAG panel's inner document (the webview's active frame). */
+/** The DAG panel's inner document (the webview's active frame), when one webview is open. */
 export function dagFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The inner document of the DAG panel whose toolbar shows `title`, when several webviews are open. */
+export async function dagFrameShowing(page: Page, title: string, timeoutMs = 30_000): Promise<FrameLocator> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < count; i++) {
+      const frame = page.locator('iframe.webview.ready').nth(i).contentFrame().frameLocator('iframe#active-frame');
+      const text = await frame.locator('body[data-rendered-seq] #toolbar').innerText({ timeout: 500 }).catch(() => '');
+      if (text.includes(title)) return frame;
+    }
+    if (Date.now() > end) throw new Error(`no DAG panel shows '${title}' (${count} webview(s) open)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export const W3_PLAN_FILE = 'w3.constellation.json';

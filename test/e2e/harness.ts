@@ -12,7 +12,33 @@ export interface Launched {
   readonly folder: string;
   /** code-server's user settings file. */
   readonly userSettings: string;
+  /** The run's directory (user data, extensions, the workspace). */
+  readonly work: string;
+  /** Ends the browser and code-server, then the local device agent the extension left running (it outlives windows by design). */
   close(): Promise<void>;
+}
+
+/** The local device agent's state file, which the extension keeps in its workspace storage. */
+export function localDeviceState(work: string): { file: string; pid: number; url: string } | undefined {
+  const root = path.join(work, 'user-data', 'User', 'workspaceStorage');
+  if (!fs.existsSync(root)) return undefined;
+  for (const dir of fs.readdirSync(root)) {
+    const file = path.join(root, dir, 'constellation-dev.constellation', 'local-device.json');
+    if (!fs.existsSync(file)) continue;
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; url: string };
+    return { file, pid: s.pid, url: s.url };
+  }
+  return undefined;
+}
+
+/** Whether a process runs. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let vsix: string | undefined;
@@ -53,7 +79,12 @@ export async function launch(name: string, files: Record<string, unknown>, setti
   await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The extension's view container appears once its contributions are loaded.
   await vs.page.locator('.activitybar a[aria-label^="Constellation"]').first().waitFor({ timeout: 60_000 });
-  return { page: vs.page, folder, userSettings: path.join(work, 'user-data', 'User', 'settings.json'), close: () => vs.close() };
+  const close = async () => {
+    await vs.close();
+    const agent = localDeviceState(work);
+    if (agent && alive(agent.pid)) process.kill(agent.pid, 'SIGTERM');
+  };
+  return { page: vs.page, folder, work, userSettings: path.join(work, 'user-data', 'User', 'settings.json'), close };
 }
 
 /**
@@ -81,6 +112,21 @@ export async function palette(page: Page, command: string, pick?: string): Promi
   await input.fill(pick);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 5_000 });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Makes the page paint continuously, as a window on a screen does: a headless browser paints only
+ * when something asks for a frame, so webviews (the DAG panel) would stay blank in screenshots.
+ * Start it again after a reload. Returns a stop.
+ */
+export async function keepPainting(page: Page): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Page.screencastFrame', (f: { sessionId: number }) => void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined));
+  await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 1, maxWidth: 320, maxHeight: 200, everyNthFrame: 1 });
+  return async () => {
+    await cdp.send('Page.stopScreencast').catch(() => undefined);
+    await cdp.detach().catch(() => undefined);
+  };
 }
 
 /** A screenshot kept as a test artefact; returns its path. */

@@ -47,7 +47,7 @@ async function start(a: ConstellationApi, name: string, plan: unknown): Promise<
   const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, writePlan(name, plan));
   const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
   const events: RunEvent[] = [];
-  run.orchestrator.events.onAny((e) => events.push(e));
+  run.orchestrator!.events.onAny((e) => events.push(e));
   return { run, events };
 }
 
@@ -95,7 +95,7 @@ describe('agent: plans from a request through vscode.lm', () => {
     assert.equal(plan.request, 'fetch the numbers, then add them up');
     model.script([], CONTINUE);
     const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, vscode.Uri.file(file));
-    const report = await a.ctx.runs.runs.find((r) => r.id === runId)!.orchestrator.run();
+    const report = await a.ctx.runs.runs.find((r) => r.id === runId)!.orchestrator!.run();
     assert.equal(report.state, 'completed');
     fs.rmSync(file);
   });
@@ -137,7 +137,7 @@ describe('agent: edits while a run goes on', () => {
       '{"status":"finish","operations":[]}',
     ], CONTINUE);
     const { run, events } = await start(a, 'agent-auto', { id: 'agent-auto', request: 'do the work', tasks: [{ id: 'long', device: 'local', inputs: sim(2500) }, { id: 'short', device: 'local', inputs: sim(100) }] });
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     const rejected = events.filter((e): e is Extract<RunEvent, { type: 'edit_rejected' }> => e.type === 'edit_rejected');
     assert.ok(rejected.some((e) => e.violations.some((v) => v.code === 'not_modifiable') && e.willRepair), 'the edit to the running task was rejected for repair');
@@ -157,7 +157,7 @@ describe('agent: edits while a run goes on', () => {
     const bad = '{"status":"continue","operations":[{"op":"add_dependency","dependency":{"from":"b","to":"nowhere"}}]}';
     model.script([bad, bad, bad], CONTINUE);
     const { run, events } = await start(a, 'agent-drop', { id: 'agent-drop', request: 'r', tasks: [{ id: 'a', device: 'local', inputs: sim(100) }, { id: 'b', device: 'local', inputs: sim(600) }] });
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     const rounds = events.filter((e): e is Extract<RunEvent, { type: 'edit_rejected' }> => e.type === 'edit_rejected' && e.round === 1);
     assert.deepEqual(rounds.map((e) => e.willRepair), [true, true, false]);
@@ -198,7 +198,7 @@ describe('agent: edits while a run goes on', () => {
     await until('the third review', () => a.ctx.reviews.pending.length === 1 && model.received.length >= 3);
     assert.equal(run.constellation.hasTask('rejected1'), false, 'a rejected batch changes nothing');
     await vscode.commands.executeCommand(COMMANDS.acceptEdit);
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     assert.equal(run.constellation.task('accepted1').status, 'completed');
     const decisions = events.filter((e): e is Extract<RunEvent, { type: 'edit_reviewed' }> => e.type === 'edit_reviewed').map((e) => `${e.decision}:${e.accepted.join('+')}`);
@@ -222,7 +222,7 @@ describe('agent: edits while a run goes on', () => {
     });
     const { run, events } = await start(a, 'agent-timeout', { id: 'agent-timeout', request: 'r', tasks: [{ id: 'a', device: 'local', inputs: sim(50) }, { id: 'b', device: 'local', inputs: sim(50) }], dependencies: [{ from: 'a', to: 'b' }] });
     const t0 = Date.now();
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     assert.ok(events.some((e) => e.type === 'edit_rejected' && e.code === 'timeout'), 'the round timed out');
     const bStarted = events.find((e) => e.type === 'task_started' && e.taskId === 'b');
@@ -247,7 +247,7 @@ describe('agent: language-model tools for chat agents', () => {
     await until('the review', () => a.ctx.reviews.pending.length === 1);
     await vscode.commands.executeCommand(COMMANDS.acceptEdit);
     assert.match(textOf(await proposed), /Applied 1 of 1/);
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     assert.equal(run.constellation.task('from-chat').status, 'completed');
   });

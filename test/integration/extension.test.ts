@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/extension/constants';
 import type { ConstellationApi } from '../../src/extension/extension';
 import type { TaskStatus } from '../../src/core/model/types';
+import type { RunHandle } from '../../src/extension/run/run-handle';
 
 const EXTENSION_ID = 'constellation-dev.constellation';
 
@@ -18,6 +19,12 @@ function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'a workspace folder is open');
   return folder.uri.fsPath;
+}
+
+/** What a task of a journaled run wrote, from its output file (attempt 1). */
+function outputOf(run: RunHandle, taskId: string): string {
+  const file = path.join(workspaceDir(), '.constellation', 'runs', run.id, 'output', `${encodeURIComponent(taskId)}.1.log`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
 function writePlan(name: string, plan: unknown): vscode.Uri {
@@ -54,9 +61,9 @@ describe('first use', () => {
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, second, 'the new plan is open');
     const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, vscode.Uri.file(first));
     const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed', JSON.stringify(report.tasks));
-    const summary = run.outputs.of('summary').chunks.map((c) => c.data).join('');
+    const summary = outputOf(run, 'summary');
     assert.match(summary, /files in the workspace: \d+/, 'a later task read an earlier task’s result');
     fs.rmSync(first);
     fs.rmSync(second);
@@ -112,7 +119,7 @@ describe('running a plan on the embedded local device', () => {
       const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
       assert.ok(runId, 'the command returns the run id');
       const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
-      const report = await run.orchestrator.run();
+      const report = await run.orchestrator!.run();
       assert.equal(report.state, 'partially_failed');
       assert.equal(run.constellation.task('build').assignedDevice, 'local');
       assert.deepEqual(run.constellation.task('build').result, { exitCode: 0, stdout: 'building\nbuilt' });
@@ -124,7 +131,8 @@ describe('running a plan on the embedded local device', () => {
       assert.ok(seen.get('broken')?.has('failed'));
       assert.ok(seen.get('after-broken')?.has('skipped'));
       const runItem = a.ctx.runsTree.getTreeItem(a.ctx.runsTree.getChildren()[0]!);
-      assert.match(String(runItem.description), /^partially failed · 4\/4 · 1 failed$/);
+      assert.match(String(runItem.description), /^partially failed · \d[\d.]*m?s · 4\/4 · 1 failed$/);
+      assert.match(typeof runItem.label === 'string' ? runItem.label : (runItem.label?.label ?? ''), /^Tree demo · \d\d:\d\d:\d\d$/, 'the start time tells runs of one plan apart');
       const events = path.join(workspaceDir(), '.constellation', 'runs', runId, 'events.jsonl');
       assert.ok(fs.existsSync(events), `the run is journaled in ${events}`);
       assert.match(fs.readFileSync(events, 'utf8'), /"type":"constellation_failed"/);
@@ -160,7 +168,7 @@ describe('settings', () => {
       const uri = writePlan('unjournaled', { id: 'unjournaled', tasks: [{ id: 'a', inputs: { sim: { durationMs: 10 } } }] });
       const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
       const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
-      assert.equal((await run.orchestrator.run()).state, 'completed');
+      assert.equal((await run.orchestrator!.run()).state, 'completed');
       assert.ok(!fs.existsSync(path.join(workspaceDir(), '.constellation', 'runs', runId)), 'no journal for this run');
     } finally {
       await cfg.update('journal.directory', undefined, vscode.ConfigurationTarget.Workspace);
@@ -184,10 +192,10 @@ describe('task terminals', () => {
     };
     await until('the device output', () => entry.pty.written.includes('ready'));
     entry.terminal.sendText('hello device', true); // through VS Code's terminal, as typing would
-    const fromDevice = () => run.outputs.of('echo').chunks.map((c) => c.data).join('');
+    const fromDevice = () => outputOf(run, 'echo');
     await until('the echo from the device', () => fromDevice().includes('hello device'));
     entry.terminal.sendText('\x03', false);
-    const report = await run.orchestrator.run();
+    const report = await run.orchestrator!.run();
     assert.equal(run.constellation.task('echo').status, 'cancelled');
     assert.match(run.constellation.task('echo').error?.message ?? '', /Ctrl\+C/);
     assert.equal(report.state, 'cancelled');
@@ -202,7 +210,7 @@ describe('task terminals', () => {
     assert.ok(second, 'the new run has its own terminal');
     await until('the new run’s output', () => second.pty.written.includes('ready'));
     second.terminal.sendText('\x04', false); // Ctrl+D: end of input, so `cat` exits
-    const againReport = await again.orchestrator.run();
+    const againReport = await again.orchestrator!.run();
     assert.equal(againReport.state, 'completed');
     await until('the new run’s exit status', () => second.pty.written.includes('✔ completed'));
   });
@@ -310,15 +318,15 @@ describe('DAG panel', () => {
     const run = a.ctx.runs.runs.find((r) => r.id === runId)!;
     // Hold dispatch until the webview has drawn its snapshot: on a slow machine the webview can
     // take longer to load than this run takes to finish, and a finished run sends no deltas.
-    run.orchestrator.pause();
+    run.orchestrator!.pause();
     await vscode.commands.executeCommand(COMMANDS.openDag, a.ctx.runsTree.runNode(run));
     const panel = a.ctx.dags.get(run);
     assert.ok(panel, 'a panel is open for the run');
     for (let i = 0; i < 1200 && !panel.renders.some((r) => r.kind === 'snapshot'); i++) await new Promise((r) => setTimeout(r, 25));
     const snapshot = panel.renders.find((r) => r.kind === 'snapshot');
     assert.ok(snapshot, `the webview drew the snapshot (renders: ${JSON.stringify(panel.renders.slice(0, 3))})`);
-    run.orchestrator.resume();
-    await run.orchestrator.run();
+    run.orchestrator!.resume();
+    await run.orchestrator!.run();
     for (let i = 0; i < 400 && !panel.renders.some((r) => r.kind === 'delta'); i++) await new Promise((r) => setTimeout(r, 25));
     const deltas = panel.renders.filter((r) => r.kind === 'delta');
     assert.ok(deltas.length > 0, 'and repainted from deltas');
@@ -334,9 +342,9 @@ describe('devices', () => {
     // Make sure the local device is up (an earlier run started it; start one if not).
     const uri = writePlan('warm', { id: 'warm', tasks: [{ id: 'a', inputs: { sim: { durationMs: 1 } } }] });
     const runId = await vscode.commands.executeCommand<string>(COMMANDS.runPlan, uri);
-    await a.ctx.runs.runs.find((r) => r.id === runId)!.orchestrator.run();
-    const agents = a.ctx.local.agents;
-    assert.ok(agents, 'the local device agent is running');
+    await a.ctx.runs.runs.find((r) => r.id === runId)!.orchestrator!.run();
+    const agent = a.ctx.local.agent;
+    assert.ok(agent, 'the local device agent is running');
     const described = () => {
       const node = a.ctx.devicesTree.getChildren()[0];
       return node ? String(a.ctx.devicesTree.getTreeItem(node).description) : '';
@@ -344,15 +352,15 @@ describe('devices', () => {
     const states: string[] = [];
     const sub = a.ctx.devicesTree.onDidChangeTreeData(() => states.push(described()));
     try {
-      const pid = agents.pid('local');
+      const pid = agent.pid;
       assert.ok(pid, 'it has a process');
-      await agents.kill('local');
+      await agent.kill();
       for (let i = 0; i < 400 && !described().startsWith('reconnecting'); i++) await new Promise((r) => setTimeout(r, 25));
       assert.match(described(), /^reconnecting/);
-      await agents.restart('local');
+      await a.ctx.local.restartAgent();
       for (let i = 0; i < 600 && !described().startsWith('ready'); i++) await new Promise((r) => setTimeout(r, 25));
       assert.match(described(), /^ready/);
-      assert.notEqual(agents.pid('local'), pid, 'a new process');
+      assert.notEqual(a.ctx.local.agent?.pid, pid, 'a new process');
       assert.ok(states.some((s) => s.startsWith('reconnecting')) && states.at(-1)?.startsWith('ready'), `the view went through reconnecting to ready (${states.join(' | ')})`);
     } finally {
       sub.dispose();

@@ -21,8 +21,9 @@ function journalRoot(value: string | undefined, io: CliIo): string {
 }
 
 /** How a run's state reads in a list. */
-export function historyStateLabel(s: RunSummary['state']): string {
-  return s === 'detached' ? 'detached (resume it)' : s === 'interrupted' ? 'interrupted (resume it)' : endStateLabel(s);
+export function historyStateLabel(r: Pick<RunSummary, 'state' | 'heldBy'>): string {
+  if (r.heldBy !== undefined) return `running (process ${r.heldBy})`;
+  return r.state === 'detached' ? 'detached (resume it)' : r.state === 'interrupted' ? 'interrupted (resume it)' : endStateLabel(r.state);
 }
 
 /** `constellation runs`: the journal's runs, newest first. */
@@ -43,7 +44,7 @@ export function runsCommand(argv: readonly string[], io: CliIo): number {
   const rows = runs.map((r) =>
     'error' in r
       ? [r.runId, '-', '-', '-', s.red(`unreadable: ${r.error}`), '-']
-      : [r.runId, r.name, r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-', r.durationMs === undefined ? '-' : formatDuration(r.durationMs), historyStateLabel(r.state), `${r.counts.completed}/${r.tasks}${r.continues ? ` (continues ${r.continues})` : ''}`],
+      : [r.runId, r.name, r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-', r.durationMs === undefined ? '-' : formatDuration(r.durationMs), historyStateLabel(r), `${r.counts.completed}/${r.tasks}${r.continues ? ` (continues ${r.continues})` : ''}`],
   );
   const head = ['RUN', 'PLAN', 'STARTED', 'DURATION', 'STATE', 'DONE'];
   const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length))));

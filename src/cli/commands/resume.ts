@@ -8,6 +8,7 @@ import { MetricsRecorder } from '../../core/orchestrator/metrics';
 import { buildReport } from '../../core/report/run-report';
 import { restoreRun, type RestoredRun } from '../../core/persistence/restore';
 import { FileJournalStore, runPaths } from '../../runtime/file-journal-store';
+import { runHolder, RunInUseError } from '../../runtime/run-lock';
 import { expectPositionals, parseArgs } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
 import { UsageError, fileProblem } from '../errors';
@@ -49,6 +50,9 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   const meta = parsedMeta.data;
 
   if (restored.ended) return alreadyEnded(restored, restored.ended, paths.dir, options.json, io);
+  // Before connecting: a second connection as the same orchestrator would take the devices over.
+  const holder = runHolder(paths.dir);
+  if (holder !== undefined) throw new RunInUseError(runId, holder);
 
   const devicesText = options.devices ?? meta.devices ?? DEFAULT_DEVICES;
   const request = parseDeviceOption(devicesText, io.cwd);

@@ -18,6 +18,8 @@ export interface JournalStore {
   location(runId: string): string;
   /** The whole output of one attempt of a task, in the order it was written, or undefined if it wrote none. */
   readOutput(runId: string, taskId: string, attempt: number): OutputPiece[] | undefined;
+  /** The id of another live process that has the run open now, if the store can tell. */
+  holder?(runId: string): number | undefined;
 }
 
 /** A stretch of output from one stream. */

@@ -1,9 +1,9 @@
 import { parseBatch } from '../../core/editing/operations';
-import { runStateLabel } from '../../core/report/words';
 import * as vscode from 'vscode';
 import { toPlanFile } from '../../core/io/plan-file';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
+import { isActive, runStateOf } from '../run/run-handle';
 import { describeViolations } from '../../agent/prompts/repair-prompt';
 import { describeOperation } from './describe-operation';
 
@@ -34,7 +34,7 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
     vscode.lm.registerTool<ReadInput>(TOOLS.read, {
       invoke: (options) => {
         const run = runOf(options.input.runId);
-        const state = runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
+        const state = runStateOf(run);
         const plan = toPlanFile(run.constellation, true);
         return text(`Run ${run.id} of '${run.name}' (${state}). Only pending tasks may be edited.\n${JSON.stringify(plan).slice(0, 60_000)}`);
       },
@@ -52,7 +52,7 @@ export function registerLmTools(ctx: ExtensionCtx): vscode.Disposable[] {
       },
       invoke: async (options, token) => {
         const run = runOf(options.input.runId);
-        if (run.orchestrator.isEnded) return text(`Run ${run.id} has ended; it cannot be edited.`);
+        if (!isActive(run)) return text(`Run ${run.id} is not running in this window (${runStateOf(run)}); it cannot be edited.`);
         const raw = Array.isArray(options.input.operations) ? options.input.operations : [];
         const validate = (batch: readonly unknown[]) => run.orchestrator.validateEdit(batch);
         const parsed = parseBatch(raw);

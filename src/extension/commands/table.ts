@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import { isTerminal, type TaskStatus } from '../../core/model/types';
 import { toJsonReport } from '../../core/report/json-report';
-import { endStateLabel } from '../../core/report/words';
-import { COMMANDS, VIEWS, type CommandId } from '../constants';
+import { COMMANDS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
-import type { RunsNode } from '../views/runs-tree';
 import { config } from '../config';
 import { samplePlan } from './sample-plan';
 import { AGENT_COMMANDS } from './agent-commands';
+import { HISTORY_COMMANDS, started } from './history-commands';
+import { activeRun, chosenRun, isRunsNode, runArg } from './targets';
+import { isActive, runStateOf } from '../run/run-handle';
 import { writeNewPlan } from './new-plan-file';
 import { UserFacingError } from './wrap';
 
@@ -19,6 +20,7 @@ const PLAN_GLOB = '**/*.constellation.json';
 /** Every command, as a factory of its handler; keyed by the ids of `constants.ts`. */
 export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Handler>> = {
   ...AGENT_COMMANDS,
+  ...HISTORY_COMMANDS,
   [COMMANDS.newPlan]: () => () => newSamplePlan(),
   [COMMANDS.openPlan]: () => async () => {
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Constellation plans': ['json'] }, title: 'Open a constellation plan' });
@@ -34,14 +36,7 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     const run = starting
       ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Constellation: starting the local device…' }, () => ctx.runs.start(uri, text))
       : await ctx.runs.start(uri, text);
-    ctx.devicesTree.refresh();
-    void vscode.commands.executeCommand(`${VIEWS.runs}.focus`);
-    if (config.dagAutoOpen()) ctx.dags.open(run, true);
-    void run.orchestrator.run().then((report) => {
-      const n = run.constellation.statusCounts();
-      const msg = `Constellation '${run.name}' ${endStateLabel(report.state)}: ${n.completed} completed, ${n.failed} failed, ${n.skipped} skipped.`;
-      void (report.state === 'completed' ? vscode.window.showInformationMessage(msg) : vscode.window.showWarningMessage(msg, 'Show Log').then((c) => c && ctx.log.show(true)));
-    });
+    started(ctx, run);
     return run.id;
   },
   [COMMANDS.pause]: (ctx) => (node?: unknown) => activeRun(ctx, node).orchestrator.pause(),
@@ -56,7 +51,7 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
   },
   [COMMANDS.cancelTask]: (ctx) => async (node?: unknown) => {
     const t = await taskOf(ctx, node, (s) => !isTerminal(s), 'unfinished');
-    if (t && !t.run.orchestrator.cancelTask(t.taskId, 'cancelled from VS Code')) throw new UserFacingError(`Task '${t.taskId}' has already finished.`);
+    if (t && !t.run.orchestrator?.cancelTask(t.taskId, 'cancelled from VS Code')) throw new UserFacingError(`Task '${t.taskId}' has already finished.`);
   },
   [COMMANDS.showLog]: (ctx) => () => ctx.log.show(true),
   [COMMANDS.addDevice]: (ctx) => () => addDevice(ctx),
@@ -71,19 +66,20 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (id && !ctx.registry.disconnect(id)) throw new UserFacingError(`Device '${id}' is not connected${id === ctx.local.current?.sessions[0]?.id ? ' (the local device stays while VS Code runs)' : ''}.`);
   },
   [COMMANDS.exportReport]: (ctx) => async (node?: unknown) => {
-    const run = isRunsNode(node) ? node.run : ctx.runs.current;
-    if (!run) throw new UserFacingError('No constellation has run in this window yet.');
+    const run = await chosenRun(ctx, node, 'Export the report of which run?');
+    if (!run) return undefined;
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${run.constellation.id}-${run.id}.report.json`), filters: { 'JSON report': ['json'] }, title: 'Export the run report' });
     if (!target) return undefined;
-    const report = toJsonReport(run.orchestrator.report(), undefined);
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+    const report = run.orchestrator?.report() ?? run.report;
+    if (!report) throw new UserFacingError(`Run '${run.name}' has not ended (${runStateOf(run)}): resume it, or open its report to see where it stands.`);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(toJsonReport(report, undefined), null, 2)}\n`));
     void vscode.window.showInformationMessage(`Report of '${run.name}' written to ${vscode.workspace.asRelativePath(target)}.`);
     return target.fsPath;
   },
-  [COMMANDS.openDag]: (ctx) => (node?: unknown) => {
-    const run = isRunsNode(node) ? node.run : ctx.runs.current;
-    if (!run) throw new UserFacingError('No constellation has run in this window yet: run a plan to see its DAG.');
+  [COMMANDS.openDag]: (ctx) => async (node?: unknown) => {
+    const run = await chosenRun(ctx, node, 'Open the DAG of which run?');
+    if (!run) return;
     ctx.dags.open(run);
   },
   [COMMANDS.showTaskOutput]: (ctx) => async (node?: unknown) => {
@@ -131,7 +127,7 @@ export async function runTaskAgain(ctx: ExtensionCtx, run: RunHandle, taskId: st
   const status = run.constellation.task(taskId).status;
   if (!isTerminal(status)) throw new UserFacingError(`Task '${taskId}' has not finished yet.`);
   if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
-  if (!run.orchestrator.isEnded && status !== 'completed') {
+  if (isActive(run) && status !== 'completed') {
     if (!run.orchestrator.retryTask(taskId)) throw new UserFacingError(`Task '${taskId}' cannot be retried now.`);
     return run;
   }
@@ -165,25 +161,14 @@ async function pickPlan(): Promise<vscode.Uri | undefined> {
   return pick?.uri;
 }
 
-function isRunsNode(v: unknown): v is RunsNode {
-  return typeof v === 'object' && v !== null && 'kind' in v && 'run' in v;
-}
-
-function activeRun(ctx: ExtensionCtx, node: unknown): RunHandle {
-  const run = isRunsNode(node) ? node.run : ctx.runs.current;
-  if (!run) throw new UserFacingError('No constellation is running.');
-  if (run.orchestrator.isEnded) throw new UserFacingError(`Run '${run.name}' has already ended.`);
-  return run;
-}
-
 async function taskOf(ctx: ExtensionCtx, node: unknown, fits: (status: TaskStatus) => boolean, what: string, endedRunsToo = false): Promise<{ run: RunHandle; taskId: string } | undefined> {
   if (isRunsNode(node) && node.kind === 'task') return { run: node.run, taskId: node.taskId };
   if (typeof node === 'object' && node !== null && 'runId' in node && 'taskId' in node) {
     const { runId, taskId } = node;
-    const run = ctx.runs.runs.find((r) => r.id === runId);
+    const run = typeof runId === 'string' ? ctx.runs.find(runId) : undefined;
     if (run && typeof taskId === 'string' && run.constellation.hasTask(taskId)) return { run, taskId };
   }
-  const run = endedRunsToo ? (isRunsNode(node) ? node.run : ctx.runs.current) : activeRun(ctx, node);
+  const run = endedRunsToo ? runArg(ctx, node) : activeRun(ctx, node);
   if (!run) throw new UserFacingError('No constellation has run in this window yet.');
   const tasks = [...run.constellation.tasks()].filter((t) => fits(t.status));
   if (tasks.length === 0) throw new UserFacingError(`Run '${run.name}' has no ${what} task.`);

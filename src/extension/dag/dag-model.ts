@@ -1,6 +1,6 @@
 import type { Operation } from '../../core/editing/operations';
 import { isTerminal, type Task } from '../../core/model/types';
-import { runStateLabel } from '../../core/report/words';
+import { isActive, runStateOf, startTime } from '../run/run-handle';
 import { layeredLayout } from '../../shared/dag-layout';
 import type { DagEdge, DagNode, HostMessage, TaskDetails } from '../../shared/dag-protocol';
 import type { RunHandle } from '../run/run-service';
@@ -25,7 +25,7 @@ export function snapshotOf(run: RunHandle, seq: number): Extract<HostMessage, { 
     const at = layout.get(t.id)!;
     return { id: t.id, label: t.name && t.name !== t.id ? t.name : t.id, layer: at.layer, row: at.row, status: t.status, device: t.assignedDevice ?? t.device, durationMs: durationOf(t) };
   });
-  return { type: 'snapshot', seq, runId: run.id, title: run.name, nodes, edges, state: stateOf(run) };
+  return { type: 'snapshot', seq, runId: run.id, title: `${run.name} · ${startTime(run.startedAt)}`, nodes, edges, state: stateOf(run) };
 }
 
 /** What changed for some tasks since the last message. */
@@ -39,14 +39,14 @@ export function deltaOf(run: RunHandle, ids: Iterable<string>, seq: number, even
 }
 
 export function stateOf(run: RunHandle): string {
-  return runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
+  return runStateOf(run);
 }
 
 /** Everything the details pane shows about one task. */
 export function detailsOf(run: RunHandle, id: string, timeline: readonly { at: string; text: string }[]): TaskDetails | undefined {
   const t = run.constellation.tryTask(id);
   if (!t) return undefined;
-  const ended = run.orchestrator.isEnded;
+  const ended = !isActive(run);
   return {
     id: t.id,
     name: t.name,

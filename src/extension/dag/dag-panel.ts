@@ -7,9 +7,15 @@ import { describeTaskStep } from '../../core/report/event-text';
 import { webviewMessageSchema, type HostMessage, type WebviewMessage } from '../../shared/dag-protocol';
 import { COMMANDS } from '../constants';
 import type { RunHandle, RunService } from '../run/run-service';
+import { isActive, runStateOf, startTime } from '../run/run-handle';
 import { deltaOf, detailsOf, proposalOf, snapshotOf } from './dag-model';
 
 export const DAG_VIEW_TYPE = 'constellation.dag';
+
+/** The title of a run's DAG tab (a state such as "(detached)" may follow). */
+export function dagTabTitle(run: RunHandle): string {
+  return `DAG: ${run.name} · ${startTime(run.startedAt)}`;
+}
 /** Deltas are batched this long: a 2,000-task run sends tens of messages a second, not thousands. */
 const DELTA_EVERY_MS = 50;
 
@@ -46,7 +52,7 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
     this.store.defer(() => {
       if (this.flushTimer) clearTimeout(this.flushTimer);
     });
-    panel.title = `DAG: ${run.name}`;
+    panel.title = `${dagTabTitle(run)}${isActive(run) || run.report ? '' : ` (${runStateOf(run)})`}`;
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
     panel.webview.html = html(panel.webview, extensionUri, run.id);
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));

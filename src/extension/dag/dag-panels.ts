@@ -1,13 +1,19 @@
 import * as vscode from 'vscode';
 import type { RunHandle, RunService } from '../run/run-service';
 import type { EditReviews } from '../agent/edit-review';
-import { DAG_VIEW_TYPE, DagPanel } from './dag-panel';
+import { DAG_VIEW_TYPE, DagPanel, dagTabTitle } from './dag-panel';
+import { planKey } from '../run/run-handle';
 
-/** Opens one DAG panel per run, and brings panels back after a reload (serializer). */
+/**
+ * One DAG tab per plan: opening a run's DAG reuses the tab of its plan, and a new run of the
+ * plan (or a resumed one) takes the tab over; its title says which run it shows. Tabs come back
+ * after a reload (serializer), on the same run.
+ */
 export class DagPanels implements vscode.Disposable {
-  private readonly panels = new Map<RunHandle, DagPanel>();
+  private readonly panels = new Map<string, DagPanel>();
   private readonly serializer: vscode.Disposable;
   private readonly reviewSub: vscode.Disposable;
+  private readonly startSub: vscode.Disposable;
 
   constructor(
     private readonly runs: RunService,
@@ -19,13 +25,18 @@ export class DagPanels implements vscode.Disposable {
     this.reviewSub = reviews.onDidChange(() => {
       for (const p of this.panels.values()) this.showProposal(p);
     });
+    this.startSub = runs.onDidStart(({ run }) => {
+      const shown = this.panels.get(planKey(run));
+      if (shown && shown.run !== run) this.attach(shown.panel, run);
+    });
     this.serializer = vscode.window.registerWebviewPanelSerializer(DAG_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) => {
-        const runId = typeof state === 'object' && state !== null && 'runId' in state ? String((state).runId) : undefined;
-        const run = this.runs.runs.find((r) => r.id === runId) ?? this.runs.current;
-        if (run) this.attach(panel, run);
+        const runId = typeof state === 'object' && state !== null && 'runId' in state ? String(state.runId) : undefined;
+        const run = runId !== undefined ? this.runs.find(runId) : undefined;
+        if (run && this.panels.has(planKey(run))) panel.dispose(); // its plan has a tab already
+        else if (run) this.attach(panel, run);
         else {
-          panel.webview.html = '<!DOCTYPE html><html><body><p>This run belonged to an earlier window and is no longer live. Open its DAG again after the next run.</p></body></html>';
+          panel.webview.html = '<!DOCTYPE html><html><body><p>This run is not in the journal any more. Open a DAG from the Constellations view.</p></body></html>';
         }
         return Promise.resolve();
       },
@@ -33,31 +44,51 @@ export class DagPanels implements vscode.Disposable {
   }
 
   /**
-   * Shows the DAG of a run, creating its panel if needed; `beside` opens it next to the editor
-   * without taking focus (a run that just started).
+   * Shows the DAG of a run in its plan's tab, creating the tab if needed; `beside` opens it next
+   * to the editor without taking focus (a run that just started).
    */
   open(run: RunHandle, beside = false): DagPanel {
-    const existing = this.panels.get(run);
+    const existing = this.panels.get(planKey(run));
     if (existing) {
-      existing.panel.reveal(undefined, beside);
-      return existing;
+      const shown = existing.run === run ? existing : this.attach(existing.panel, run);
+      shown.panel.reveal(undefined, beside);
+      return shown;
     }
     const column = beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active;
     const panel = vscode.window.createWebviewPanel(DAG_VIEW_TYPE, `DAG: ${run.name}`, column, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')] });
     return this.attach(panel, run);
   }
 
+  /**
+   * After the extension host restarted in the same window (a crash), its DAG tabs are still open
+   * but dead: VS Code keeps the webviews and nobody answers them. Closes them and opens live ones
+   * on the same runs.
+   */
+  async replaceOrphans(): Promise<void> {
+    const orphans = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(DAG_VIEW_TYPE));
+    if (orphans.length === 0) return;
+    const shown = this.runs.runs.filter((r) => orphans.some((t) => t.label.startsWith(dagTabTitle(r))));
+    await vscode.window.tabGroups.close(orphans, true);
+    for (const run of shown) this.open(run, true);
+  }
+
+  /** The panel showing a run, if one does. */
   get(run: RunHandle): DagPanel | undefined {
-    return this.panels.get(run);
+    const p = this.panels.get(planKey(run));
+    return p?.run === run ? p : undefined;
   }
 
   private attach(panel: vscode.WebviewPanel, run: RunHandle): DagPanel {
+    const key = planKey(run);
+    const before = this.panels.get(key);
+    if (before?.panel === panel) before.dispose();
     const dag = new DagPanel(panel, run, this.runs, this.extensionUri, this.log);
-    this.panels.set(run, dag);
+    this.panels.set(key, dag);
     this.showProposal(dag);
+    // (A tab retargeted to a newer run keeps this listener until the tab closes: one per run it showed.)
     panel.onDidDispose(() => {
       dag.dispose();
-      if (this.panels.get(run) === dag) this.panels.delete(run);
+      if (this.panels.get(key) === dag) this.panels.delete(key);
     });
     return dag;
   }
@@ -69,6 +100,7 @@ export class DagPanels implements vscode.Disposable {
 
   dispose(): void {
     this.reviewSub.dispose();
+    this.startSub.dispose();
     this.serializer.dispose();
     for (const p of this.panels.values()) {
       p.dispose();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/clock';
 import { DeviceFleet } from '../../devices/fleet';
@@ -25,11 +24,11 @@ export class DeviceRegistry implements vscode.Disposable {
   private readonly fleets = new Map<string, DeviceFleet>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private readonly orchestratorId = randomUUID();
-
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
+    /** Who this workspace is to its devices: the same across reloads, so a resumed run finds what they kept. */
+    private readonly orchestratorId: string,
   ) {}
 
   configured(): ConfiguredDevice[] {

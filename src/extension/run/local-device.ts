@@ -1,44 +1,35 @@
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../core/clock';
 import { DeviceFleet } from '../../devices/fleet';
-import { LocalAgents } from '../../devices/local/local-agents';
+import { DetachedAgent } from '../../devices/local/detached-agent';
+
+export interface LocalDeviceOptions {
+  readonly extensionPath: string;
+  /** Where the agent's state file (mode 0600) and log live: the extension's storage for this workspace. */
+  readonly storageDir: string;
+  /** Who this workspace is to its devices: the same across reloads, so a new window claims what the last one left. */
+  readonly orchestratorId: string;
+  /** How long the agent keeps results with no window attached, and stays up idle. */
+  readonly keepMs: () => number;
+  readonly logger: Logger;
+}
 
 /**
- * The embedded default device: a `constellation device` agent this extension starts on
- * demand (a child process on a random loopback port with a random token), so a new user can
- * run a plan with no setup. Shared by every run; stopped when the extension deactivates.
+ * The embedded default device: a `constellation device` agent on a random loopback port with a
+ * random token, started on demand so a new user can run a plan with no setup. It runs detached
+ * from the extension host: a window reload or a crash leaves it running its tasks, the next
+ * window of the workspace finds it again (its port and token are in a file only this user can
+ * read), and it exits by itself after the keep time once nobody is attached and it holds nothing.
  */
 export class LocalDevice {
-  private starting: Promise<{ agents: LocalAgents; fleet: DeviceFleet }> | undefined;
-  private started: { agents: LocalAgents; fleet: DeviceFleet } | undefined;
+  private starting: Promise<{ agent: DetachedAgent; fleet: DeviceFleet }> | undefined;
+  private started: { agent: DetachedAgent; fleet: DeviceFleet } | undefined;
 
-  constructor(
-    private readonly extensionPath: string,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly options: LocalDeviceOptions) {}
 
-  /** Starts the agent and connects to it, once. */
+  /** Finds or starts the agent and connects to it, once. */
   async fleet(id: string, concurrency: number): Promise<DeviceFleet> {
-    this.starting ??= (async () => {
-      const agents = await LocalAgents.start({
-        command: { execPath: process.execPath, script: path.join(this.extensionPath, 'dist', 'cli.js') },
-        ids: [id],
-        executor: 'auto',
-        concurrency,
-        env: { ELECTRON_RUN_AS_NODE: '1' },
-      });
-      const fleet = new DeviceFleet(agents.devices, { orchestratorId: randomUUID(), logger: this.logger });
-      try {
-        await fleet.connect(15_000);
-      } catch (err) {
-        await agents.stop();
-        throw err;
-      }
-      this.logger.info(`local device '${id}' ready at ${agents.devices[0]?.url ?? '?'}`);
-      this.started = { agents, fleet };
-      return this.started;
-    })();
+    this.starting ??= this.open(id, concurrency);
     try {
       return (await this.starting).fleet;
     } catch (err) {
@@ -47,23 +38,73 @@ export class LocalDevice {
     }
   }
 
-  /** The agent processes, once started (tests kill and restart them). */
-  get agents(): LocalAgents | undefined {
-    return this.started?.agents;
+  private async open(id: string, concurrency: number): Promise<{ agent: DetachedAgent; fleet: DeviceFleet }> {
+    const o = this.options;
+    const agentOptions = {
+      command: { execPath: process.execPath, script: path.join(o.extensionPath, 'dist', 'cli.js') },
+      id,
+      concurrency,
+      dir: o.storageDir,
+      keepMs: o.keepMs(),
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    };
+    const found = DetachedAgent.find(agentOptions);
+    if (found) {
+      try {
+        const fleet = await this.connect(found, 5_000);
+        o.logger.info(`local device '${id}' found again at ${found.state.url} (process ${found.pid}, started by an earlier window)`);
+        return (this.started = { agent: found, fleet });
+      } catch (err) {
+        o.logger.warn(`the local device an earlier window started (process ${found.pid}) did not answer (${err instanceof Error ? err.message : String(err)}); starting a new one`);
+        found.stop();
+      }
+    }
+    const agent = await DetachedAgent.start(agentOptions);
+    try {
+      const fleet = await this.connect(agent, 15_000);
+      o.logger.info(`local device '${id}' started at ${agent.state.url} (process ${agent.pid}, log ${agent.logFile})`);
+      return (this.started = { agent, fleet });
+    } catch (err) {
+      agent.stop();
+      throw err;
+    }
   }
 
-  /** The connection, once started (the Devices view shows it). */
+  private async connect(agent: DetachedAgent, timeoutMs: number): Promise<DeviceFleet> {
+    const fleet = new DeviceFleet([agent.device], { orchestratorId: this.options.orchestratorId, logger: this.options.logger });
+    try {
+      await fleet.connect(timeoutMs);
+    } catch (err) {
+      fleet.close();
+      throw err;
+    }
+    return fleet;
+  }
+
+  /** The agent, once found or started (tests kill and restart it). */
+  get agent(): DetachedAgent | undefined {
+    return this.started?.agent;
+  }
+
+  /** Starts the agent again where it was, after it died (same port and token: the session reconnects). */
+  async restartAgent(): Promise<void> {
+    const s = this.started;
+    if (!s) return;
+    s.agent = await s.agent.restart();
+  }
+
+  /** The connection, once made (the Devices view shows it). */
   get current(): DeviceFleet | undefined {
     return this.started?.fleet;
   }
 
+  /** Lets go of the agent without stopping it: it keeps what it runs for the next window. */
   async dispose(): Promise<void> {
     const s = this.starting;
     this.starting = undefined;
     this.started = undefined;
     if (!s) return;
-    const { agents, fleet } = await s.catch(() => ({ agents: undefined, fleet: undefined }));
-    fleet?.close();
-    await agents?.stop();
+    const started = await s.catch(() => undefined);
+    started?.fleet.close();
   }
 }

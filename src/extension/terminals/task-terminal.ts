@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import type { RunEvent } from '../../core/events/event-map';
 import { isTerminal } from '../../core/model/types';
 import type { RunHandle } from '../run/run-service';
+import { isActive, runStateOf } from '../run/run-handle';
+import { runPaths } from '../../runtime/file-journal-store';
+import { readOutputTail } from '../../runtime/output-files';
 import { describeTaskStep } from '../../core/report/event-text';
 import { formatDuration } from '../../core/report/words';
 
@@ -46,24 +49,53 @@ export class TaskTerminal implements vscode.Pseudoterminal {
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly run: RunHandle,
+    private run: RunHandle,
     readonly taskId: string,
     private readonly events: vscode.Event<{ run: RunHandle; event: RunEvent }>,
     /** Runs the finished task again (in place or as a new run); a rejection is shown here. */
     private readonly again: (run: RunHandle, taskId: string) => Promise<unknown>,
   ) {}
 
+  /** The run this terminal shows. */
+  get runHandle(): RunHandle {
+    return this.run;
+  }
+
   open(): void {
     const task = this.run.constellation.tryTask(this.taskId);
     this.write(`${dim(`${this.run.name} › ${this.taskId}`)}${task?.name && task.name !== this.taskId ? ` ${task.name}` : ''}\r\n`);
-    const kept = this.run.outputs.of(this.taskId);
-    if (kept.dropped > 0) this.write(dim(`[${kept.dropped} earlier characters not kept]\r\n`));
-    for (const c of kept.chunks) this.write(styled(c.stream, c.data));
-    if (task && (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled' || task.status === 'skipped')) this.footer();
+    this.replay(task?.attempts ?? 0);
+    if (task && isTerminal(task.status)) this.footer();
+    else if (!isActive(this.run)) this.write(dim(`(this run is ${runStateOf(this.run)}, not running in this window: resume it to follow the task live)\r\n`));
+    // Events of the run by its id: a past run resumed in this window is the same run.
     this.sub = this.events(({ run, event }) => {
-      if (run !== this.run || !('taskId' in event) || event.taskId !== this.taskId) return;
+      if (run.id !== this.run.id || !('taskId' in event) || event.taskId !== this.taskId) return;
+      this.run = run;
       this.onEvent(event);
     });
+  }
+
+  /**
+   * The output so far: a journaled run's from its output files (every attempt, the last MiB of
+   * each: what an earlier window saw and what came while no window was attached), else what
+   * this window kept.
+   */
+  private replay(attempts: number): void {
+    const journal = this.run.journal;
+    if (!journal) {
+      const kept = this.run.outputs.of(this.taskId);
+      if (kept.dropped > 0) this.write(dim(`[${kept.dropped} earlier characters not kept]\r\n`));
+      for (const c of kept.chunks) this.write(styled(c.stream, c.data));
+      return;
+    }
+    const dir = runPaths(journal.root, this.run.id).dir;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const tail = readOutputTail(dir, this.taskId, attempt, WRITTEN_KEPT);
+      if (attempts > 1) this.write(dim(`── attempt ${attempt} ──\r\n`));
+      if (!tail) continue;
+      if (tail.skipped > 0) this.write(dim(`[${tail.skipped} earlier bytes are in ${vscode.workspace.asRelativePath(dir)}]\r\n`));
+      for (const p of tail.pieces) this.write(styled(p.stream, p.data));
+    }
   }
 
   private onEvent(e: RunEvent): void {
@@ -71,6 +103,8 @@ export class TaskTerminal implements vscode.Pseudoterminal {
     if (e.type !== 'task_output') this.flushOutput();
     switch (e.type) {
       case 'task_started':
+      case 'task_adopted':
+      case 'task_interrupted':
         this.write(dim(`${step(e)}\r\n`));
         return;
       case 'task_output':
@@ -118,14 +152,14 @@ export class TaskTerminal implements vscode.Pseudoterminal {
     }
     if (data === '\x03') {
       this.write(yellow('^C\r\n'));
-      this.run.orchestrator.cancelTask(this.taskId, 'cancelled with Ctrl+C in its terminal');
+      if (!this.run.orchestrator?.cancelTask(this.taskId, 'cancelled with Ctrl+C in its terminal')) this.write(dim('(the task is not running in this window)\r\n'));
       return;
     }
     // Echo locally and send whole lines, as a line-buffered terminal would.
     for (const ch of data) {
       if (ch === '\r') {
         this.write('\r\n');
-        this.run.orchestrator.sendInput(this.taskId, `${this.line}\n`);
+        this.run.orchestrator?.sendInput(this.taskId, `${this.line}\n`);
         this.line = '';
       } else if (ch === '\x7f') {
         if (this.line.length > 0) {
@@ -133,7 +167,7 @@ export class TaskTerminal implements vscode.Pseudoterminal {
           this.write('\b \b');
         }
       } else if (ch === '\x04') {
-        this.run.orchestrator.sendInput(this.taskId, '\x04');
+        this.run.orchestrator?.sendInput(this.taskId, '\x04');
       } else if (ch >= ' ') {
         this.line += ch;
         this.write(ch);

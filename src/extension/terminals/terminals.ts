@@ -26,6 +26,13 @@ export class TaskTerminals implements vscode.Disposable {
   show(run: RunHandle, taskId: string, preserveFocus = false): TaskTerminal {
     const key = `${run.id}/${taskId}`;
     let entry = this.open.get(key);
+    if (entry && entry.pty.runHandle !== run) {
+      // A past run resumed since: a fresh terminal replays its output and follows it live.
+      entry.terminal.dispose();
+      entry.pty.dispose();
+      this.open.delete(key);
+      entry = undefined;
+    }
     if (!entry) {
       const pty = new TaskTerminal(run, taskId, this.runs.onEvent, async (r, id) => {
         const next = await this.again(r, id);

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { isTerminal, type Task } from '../../core/model/types';
 import type { RunHandle, RunService } from '../run/run-service';
-import { formatCount, formatDuration, runStateLabel } from '../../core/report/words';
+import { isLive, isResumable, runStateOf, startTime } from '../run/run-handle';
+import { formatCount, formatDuration } from '../../core/report/words';
 import { statusIcon } from './status-look';
 
 /** A node of the Constellations view: a run, or one of its tasks. */
@@ -52,19 +53,21 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const c = run.constellation;
     const n = c.statusCounts();
     const done = n.completed + n.failed + n.cancelled + n.skipped;
-    const state = runStateLabel({ ended: run.report?.state, paused: run.orchestrator.isPaused });
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
+    const live = isLive(run);
+    const item = new vscode.TreeItem(`${run.name} · ${startTime(run.startedAt)}`, live ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${run.id}`;
-    item.description = `${state} · ${done}/${c.size}${n.failed ? ` · ${n.failed} failed` : ''}`;
-    const tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}`);
+    const duration = run.report ? durationOf(run) : run.past?.durationMs;
+    item.description = [runStateOf(run), duration !== undefined ? formatDuration(duration) : undefined, `${done}/${c.size}`, n.failed ? `${n.failed} failed` : undefined].filter(Boolean).join(' · ');
+    const tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`, started ${new Date(run.startedAt).toLocaleString()}${run.planUri ? `\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}` : ''}${run.continues ? `\n\ncontinues run \`${run.continues}\`` : ''}`);
+    if (run.past?.state === 'detached' || run.past?.state === 'interrupted') tooltip.appendMarkdown(`\n\n${run.past.state === 'detached' ? 'Detached' : 'Cut off by a crash'}${run.past.reason ? ` (${run.past.reason})` : ''}: its devices keep what they finish for a while; **Resume** collects it and goes on.`);
     if (run.agent) {
       const s = run.agent.stats;
       tooltip.appendMarkdown(`\n\nagent: ${run.agent.model}, ${s.calls} call${s.calls === 1 ? '' : 's'}, ${s.inputTokens.toLocaleString('en')} tokens in, ${s.outputTokens.toLocaleString('en')} out`);
       item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatCount(s.inputTokens + s.outputTokens)} tokens`;
     }
     item.tooltip = tooltip;
-    item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : statusIcon('running');
-    item.contextValue = run.report ? 'run.ended' : run.orchestrator.isPaused ? 'run.paused' : 'run.active';
+    item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : live ? statusIcon('running') : new vscode.ThemeIcon('debug-disconnect');
+    item.contextValue = contextOf(run);
     return item;
   }
 
@@ -92,4 +95,15 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** What the menus of a run offer: see `view/item/context` in package.json. */
+function contextOf(run: RunHandle): string {
+  if (isLive(run)) return run.report ? 'run.ended' : run.orchestrator.isPaused ? 'run.paused' : 'run.active';
+  if (run.report) return 'run.past';
+  return isResumable(run) ? 'run.detached' : 'run.busy';
+}
+
+function durationOf(run: RunHandle): number | undefined {
+  return run.report?.metrics.durationMs ?? run.past?.durationMs;
 }

@@ -19,7 +19,7 @@ export class RunStatusBar implements vscode.Disposable {
     const n = run.constellation.statusCounts();
     const done = n.completed + n.failed + n.cancelled + n.skipped;
     const ended = run.report !== undefined;
-    const icon = ended ? (run.report?.state === 'completed' ? '$(pass)' : '$(warning)') : run.orchestrator.isPaused ? '$(debug-pause)' : '$(sync~spin)';
+    const icon = ended ? (run.report?.state === 'completed' ? '$(pass)' : '$(warning)') : !run.orchestrator ? '$(debug-disconnect)' : run.orchestrator.isPaused ? '$(debug-pause)' : '$(sync~spin)';
     this.item.text = `${icon} ${run.name}: ${done}/${run.constellation.size}`;
     this.item.tooltip = `${n.running} running, ${n.completed} completed, ${n.failed} failed, ${n.skipped} skipped`;
     this.item.show();

@@ -1,0 +1,80 @@
+import type * as vscode from 'vscode';
+import type { Constellation } from '../../core/model/constellation';
+import type { Orchestrator } from '../../core/orchestrator/orchestrator';
+import type { DisposableStore } from '../../core/lifecycle/disposable';
+import type { RunReport } from '../../core/report/run-report';
+import type { FileJournalStore } from '../../runtime/file-journal-store';
+import type { RunSummary } from '../../runtime/run-history';
+import type { OutputBuffer } from './output-buffer';
+import type { RunAgent } from '../agent/run-agent';
+import { runStateLabel } from '../../core/report/words';
+
+/**
+ * One run in the window: one this window runs (it has an {@link RunHandle.orchestrator}), or one
+ * read from the journal (an earlier window's, a detached one waiting to be resumed, one the
+ * command line ran), which has {@link RunHandle.past} instead.
+ */
+export interface RunHandle {
+  readonly id: string;
+  readonly name: string;
+  /** The plan file it was started from (unknown for some runs of the command line). */
+  readonly planUri: vscode.Uri | undefined;
+  readonly constellation: Constellation;
+  /** Present while this window runs it (and after it ended here). */
+  readonly orchestrator?: Orchestrator | undefined;
+  /** Start time, epoch ms. */
+  readonly startedAt: number;
+  /** Output of its tasks, for terminals, when it is not journaled (journaled runs read their output files). */
+  readonly outputs: OutputBuffer;
+  /** Its journal, if it has one: output files, report, resume. */
+  readonly journal?: FileJournalStore | undefined;
+  /** The run it continues (a rerun). */
+  readonly continues?: string | undefined;
+  /** The agent steering it, if any: its model and the calls and tokens used so far. */
+  readonly agent?: RunAgent | undefined;
+  /** What the run registered (device attachments, its journal, subscriptions): disposed when it is forgotten. */
+  readonly scope: DisposableStore;
+  /** For a run read from the journal: how it stands there. */
+  readonly past?: RunSummary | undefined;
+  report?: RunReport | undefined;
+}
+
+/** A run this window runs. */
+export type LiveRun = RunHandle & { readonly orchestrator: Orchestrator };
+
+export function isLive(run: RunHandle): run is LiveRun {
+  return run.orchestrator !== undefined;
+}
+
+/** Still going in this window. */
+export function isActive(run: RunHandle): run is LiveRun {
+  return run.orchestrator !== undefined && !run.orchestrator.isEnded;
+}
+
+/** A run read from the journal that can be resumed here: detached, or cut off by a crash, and nobody else runs it. */
+export function isResumable(run: RunHandle): boolean {
+  const p = run.past;
+  return p !== undefined && (p.state === 'detached' || p.state === 'interrupted') && p.heldBy === undefined;
+}
+
+/** How a run stands, in words: for the tree, the DAG panel, the status bar and the chat tool. */
+export function runStateOf(run: RunHandle): string {
+  if (run.report) return runStateLabel({ ended: run.report.state, paused: false });
+  if (run.orchestrator) return runStateLabel({ ended: undefined, paused: run.orchestrator.isPaused });
+  const p = run.past;
+  if (p?.heldBy !== undefined) return `running in another window (process ${p.heldBy})`;
+  if (p?.state === 'interrupted') return 'interrupted';
+  return 'detached';
+}
+
+/** A start time that tells runs apart: the time today, else the date too. */
+export function startTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/** Which plan a run belongs to: one DAG tab per plan. */
+export function planKey(run: RunHandle): string {
+  return run.planUri?.toString() ?? `plan:${run.constellation.id}`;
+}
