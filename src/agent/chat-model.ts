@@ -27,6 +27,8 @@ export interface ChatModel {
   readonly name: string;
   /** The model's context window, when known; prompts are kept well below it. */
   readonly maxInputTokens?: number;
+  /** The most the model answers in one call, when known: a longer answer is not a real one. */
+  readonly maxOutputTokens?: number;
   /**
    * Sends the conversation; streams text through `onText` as it arrives; rejects with an
    * AbortError-like error when `signal` aborts.

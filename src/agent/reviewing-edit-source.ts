@@ -3,6 +3,9 @@ import { parseBatch, type Operation } from '../core/editing/operations';
 import type { Violation } from '../core/editing/violations';
 import type { EditProposal, EditRequest, EditSource } from '../core/orchestrator/edit-source';
 
+/** A reviewer's reason is kept to this many characters. */
+const MAX_REVIEWER_REASON = 1000;
+
 /** A valid batch waiting for a decision. */
 export interface ProposedBatch {
   readonly round: number;
@@ -19,6 +22,8 @@ export interface ProposedBatch {
 /** The user's decision: the indices of the operations to keep (empty: rejected). */
 export interface ReviewVerdict {
   readonly accepted: readonly number[];
+  /** Why, in the reviewer's words (optional): journaled and told to the agent. */
+  readonly reason?: string | undefined;
 }
 
 /** Whoever decides on valid batches: the editor's review UI, or a test. */
@@ -59,11 +64,14 @@ export class ReviewingEditSource implements EditSource {
     const kept = [...new Set(verdict.accepted)].filter((i) => Number.isInteger(i) && i >= 0 && i < all.length).sort((a, b) => a - b);
     const decision = kept.length === 0 ? 'rejected' : kept.length === all.length ? 'accepted' : 'partial';
     // A rejected batch is not a reason to finish: the agent is asked again after the next results.
+    const reviewerReason = verdict.reason?.trim() ? verdict.reason.trim().slice(0, MAX_REVIEWER_REASON) : undefined;
     return {
       status: decision === 'rejected' ? 'continue' : status,
       reason: proposal.reason,
       operations: kept.map((i) => operations[i]),
-      review: { decision, proposed: all.length, accepted: kept },
+      // The whole batch stays on record when the review kept only part of it.
+      ...(decision === 'accepted' ? {} : { proposed: operations }),
+      review: { decision, proposed: all.length, accepted: kept, ...(reviewerReason ? { reason: reviewerReason } : {}) },
     };
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConstellationError } from '../core/model/errors';
+import { processAlive } from '../devices/local/process-alive';
 
 /** The file in a run's journal directory that says which process runs it now. */
 export const LOCK_FILE = 'owner.json';
@@ -22,14 +23,6 @@ interface Owner {
   readonly since: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readOwner(file: string): Owner | undefined {
   try {
@@ -48,7 +41,7 @@ export function runHolder(runDir: string): number | undefined {
   const owner = readOwner(path.join(runDir, LOCK_FILE));
   if (!owner || owner.pid === process.pid) return undefined;
   if (owner.hostname !== os.hostname()) return owner.pid;
-  return alive(owner.pid) ? owner.pid : undefined;
+  return processAlive(owner.pid) ? owner.pid : undefined;
 }
 
 /**

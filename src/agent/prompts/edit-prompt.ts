@@ -2,6 +2,7 @@ import type { EditRequest } from '../../core/orchestrator/edit-source';
 import type { ChatMessage } from '../chat-model';
 import { describeConstellation, describeDecisions, detailLevels, type Detail, type PromptBudgets } from './constellation-view';
 import { describeDevices, type DeviceProfileLike } from './create-prompt';
+import { describeOutcome } from './outcome-text';
 import { DEPENDENCY_TYPES_TEXT, OPERATIONS_TEXT, REFERENCES_TEXT, TASK_FIELDS, UNTRUSTED_TEXT } from './plan-format';
 
 /** However crowded the round, each new result keeps this much. */
@@ -25,7 +26,7 @@ ${UNTRUSTED_TEXT}`;
 export interface EditPromptInput {
   /** The user's original request. */
   readonly request: string;
-  readonly edit: Pick<EditRequest, 'round' | 'completions' | 'constellation' | 'decisionsNeeded'>;
+  readonly edit: Pick<EditRequest, 'round' | 'completions' | 'constellation' | 'decisionsNeeded' | 'previous'>;
   /** The devices edits may use; when absent, the devices the plan already uses are listed. */
   readonly devices?: readonly DeviceProfileLike[] | undefined;
   readonly budgets: PromptBudgets;
@@ -49,7 +50,8 @@ function devicesSection(input: EditPromptInput): string {
  */
 export function buildEditMessages(input: EditPromptInput): ChatMessage[] {
   const { edit, budgets } = input;
-  const head = `Request:\n${input.request.trim()}\n\n${devicesSection(input)}\n\nRound ${edit.round}.`;
+  const previous = describeOutcome(edit.previous);
+  const head = `Request:\n${input.request.trim()}\n\n${devicesSection(input)}\n\nRound ${edit.round}.${previous ? `\n\n${previous}` : ''}`;
   const decisions = describeDecisions(edit.decisionsNeeded, budgets);
   const tail = 'Answer with one JSON object.';
   const render = (detail: Detail) => [head, describeConstellation(edit.constellation, edit.completions, budgets, detail), decisions, tail].filter(Boolean).join('\n\n');

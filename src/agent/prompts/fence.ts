@@ -40,7 +40,8 @@ export function asText(value: unknown): string {
   if (value === undefined) return '(none)';
   if (typeof value === 'string') return value;
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? `(${typeof value})`;
+    // Control characters go before JSON escapes them into visible text such as \u001b[31m.
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? stripControl(v) : v)) ?? `(${typeof value})`;
   } catch (err) {
     // A cyclic value: say so rather than fail the whole prompt.
     return `(a value that cannot be shown as JSON: ${err instanceof Error ? err.message : 'unknown error'})`;
@@ -49,7 +50,12 @@ export function asText(value: unknown): string {
 
 // ANSI escape sequences and other control characters waste budget and can hide text.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
+const CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` without ANSI escape sequences (colours, cursor moves, titles) and other control characters; newlines and tabs stay. */
+export function stripControl(text: string): string {
+  return text.replace(CONTROL, '');
+}
 
 function longestBacktickRun(text: string): number {
   let longest = 0;

@@ -2,6 +2,7 @@ import type { EditDiff } from '../editing/editor';
 import type { OperationInput } from '../editing/operations';
 import type { Violation } from '../editing/violations';
 import type { ConstellationState, TaskError } from '../model/types';
+import type { EditOutcome } from '../orchestrator/edit-source';
 
 /** Fields every event carries, so a view that reconnects can ask for what it missed. */
 export interface EventBase {
@@ -51,7 +52,19 @@ export interface EventPayloads {
   /** A finished task runs again (an explicit retry); `reopened` are tasks it had skipped, which wait again. */
   task_reset: { taskId: string; reopened: readonly string[] };
   constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
-  edit_proposed: { round: number; triggeredBy: readonly string[]; operations: readonly OperationInput[]; status: string; attempt: number };
+  /**
+   * An answer of the edit source, whole: `operations` is what goes on to validation; `proposed`,
+   * when present, is the batch as the source proposed it before a review kept part of it.
+   */
+  edit_proposed: {
+    round: number;
+    triggeredBy: readonly string[];
+    operations: readonly OperationInput[];
+    status: string;
+    attempt: number;
+    reason?: string | undefined;
+    proposed?: readonly OperationInput[] | undefined;
+  };
   edit_rejected: {
     round: number;
     code: 'invalid' | 'timeout' | 'finish_refused' | 'source_error';
@@ -65,7 +78,10 @@ export interface EventPayloads {
     decision: 'accepted' | 'rejected' | 'partial' | 'auto_accepted';
     proposed: number;
     accepted: readonly number[];
+    reason?: string | undefined;
   };
+  /** How a round ended for its answer (see `EditOutcome`): the agent's timeline reads these. */
+  edit_outcome: EditOutcome;
   /** The process let go of the run without cancelling it: its devices go on and keep what they finish. */
   run_detached: { reason: string };
   run_paused: Record<string, never>;
@@ -98,6 +114,7 @@ export const EVENT_TYPES: readonly EventType[] = Object.keys({
   edit_proposed: 1,
   edit_rejected: 1,
   edit_reviewed: 1,
+  edit_outcome: 1,
   run_detached: 1,
   run_paused: 1,
   run_resumed: 1,

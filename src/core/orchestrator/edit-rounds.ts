@@ -6,7 +6,7 @@ import { violation, type Violation } from '../editing/violations';
 import type { EventBus } from '../events/event-bus';
 import type { Constellation } from '../model/constellation';
 import type { Dependency } from '../model/types';
-import type { Completion, EditProposal, EditSource, LockScope } from './edit-source';
+import type { Completion, EditOutcome, EditProposal, EditSource, LockScope } from './edit-source';
 
 /** What the edit rounds need from the orchestrator. */
 export interface EditHost {
@@ -49,6 +49,8 @@ export class EditRounds {
   private held: Set<string> | undefined;
   private readonly seen = new Set<string>();
   private controller: AbortController | undefined;
+  /** What became of the last round's answer: the next request tells the source. */
+  private previous: EditOutcome | undefined;
 
   constructor(
     private readonly host: EditHost,
@@ -117,7 +119,11 @@ export class EditRounds {
     const round = ++this.round;
     void acquired.then(async (release) => {
       try {
-        await this.runRound(round, triggers);
+        const outcome = await this.runRound(round, triggers);
+        if (outcome && !this.host.isEnded()) {
+          this.previous = outcome;
+          this.host.events.emit('edit_outcome', outcome);
+        }
       } finally {
         for (const t of triggers) this.seen.add(t);
         this.held = undefined;
@@ -143,7 +149,8 @@ export class EditRounds {
     return out;
   }
 
-  private async runRound(round: number, triggers: readonly string[]): Promise<void> {
+  /** Runs one round; resolves with what became of its answer (nothing when the run ended meanwhile or the source had no answer). */
+  private async runRound(round: number, triggers: readonly string[]): Promise<EditOutcome | undefined> {
     const { host, options } = this;
     const c = host.constellation;
     const completions: Completion[] = triggers
@@ -166,6 +173,9 @@ export class EditRounds {
       timer = host.clock.setTimer(options.timeoutMs, () => resolve(TIMED_OUT));
     });
     let rejected: { operations: readonly unknown[]; violations: readonly Violation[] } | undefined;
+    const previous = this.previous;
+    let proposed = 0;
+    const outcome = (o: Omit<EditOutcome, 'round' | 'proposed'> & { proposed?: number }): EditOutcome => ({ round, proposed, ...o });
     try {
       for (let attempt = 0; attempt <= options.repairRounds; attempt++) {
         let answer: EditProposal | undefined | typeof TIMED_OUT;
@@ -178,39 +188,50 @@ export class EditRounds {
               decisionsNeeded,
               validate: (ops) => host.validate(ops),
               rejected,
+              previous,
               signal: controller.signal,
             }),
             deadline,
           ]);
         } catch (err) {
-          if (host.isEnded()) return;
+          if (host.isEnded()) return undefined;
           const message = `the edit source failed: ${err instanceof Error ? err.message : String(err)}`;
           host.events.emit('edit_rejected', { round, code: 'source_error', message, violations: [], willRepair: false });
-          return;
+          return outcome({ outcome: 'source_error', applied: 0 });
         }
-        if (host.isEnded()) return;
+        if (host.isEnded()) return undefined;
         if (answer === TIMED_OUT) {
           controller.abort();
           const message = `no edit within ${options.timeoutMs} ms; the batch was dropped and the run continues`;
           host.events.emit('edit_rejected', { round, code: 'timeout', message, violations: [], willRepair: false });
-          return;
+          return outcome({ outcome: 'timed_out', applied: 0 });
         }
-        if (!answer) return;
+        if (!answer) return undefined;
         // Sends the answer back for repair (within the budget), with why it was rejected.
         const reject = (message: string, operations: readonly unknown[], violations: readonly Violation[]) => {
           host.events.emit('edit_rejected', { round, code: 'invalid', message, violations, willRepair: attempt < options.repairRounds });
           rejected = { operations, violations };
         };
         if (answer.unreadable !== undefined) {
+          proposed = 0;
           reject(`unreadable answer: ${answer.unreadable}`, [], [violation('unreadable_answer', -1, answer.unreadable)]);
           continue;
         }
         const status = answer.status ?? 'continue';
-        host.events.emit('edit_proposed', { round, triggeredBy: triggers, operations: answer.operations as never, status, attempt });
+        proposed = (answer.proposed ?? answer.operations).length;
+        host.events.emit('edit_proposed', {
+          round,
+          triggeredBy: triggers,
+          operations: answer.operations as never,
+          status,
+          attempt,
+          ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
+          ...(answer.proposed !== undefined ? { proposed: answer.proposed as never } : {}),
+        });
         if (answer.review) host.events.emit('edit_reviewed', { round, ...answer.review });
         if (status === 'fail') {
           host.failRun(answer.reason ?? 'the agent gave up');
-          return;
+          return undefined;
         }
         if (answer.operations.length > 0) {
           const batch = parseBatch(answer.operations);
@@ -221,14 +242,31 @@ export class EditRounds {
             continue;
           }
         }
+        let finishRefused: string | undefined;
         if (status === 'finish' && host.hasUnfinishedTasks()) {
-          const message = 'finish refused: tasks are still pending or running';
-          host.events.emit('edit_rejected', { round, code: 'finish_refused', message, violations: [], willRepair: false });
+          finishRefused = 'finish refused: tasks are still pending or running';
+          host.events.emit('edit_rejected', { round, code: 'finish_refused', message: finishRefused, violations: [], willRepair: false });
         }
-        return;
+        return outcome({ outcome: reviewedOutcome(answer, proposed), applied: answer.operations.length, reviewerReason: answer.review?.reason, finishRefused });
       }
+      // Every attempt was refused: the batch is dropped.
+      return outcome({ outcome: 'refused', applied: 0, violations: rejected?.violations });
     } finally {
       timer?.cancel();
     }
+  }
+}
+
+/** The outcome of an answer that applied (or had nothing to apply), from its review. */
+function reviewedOutcome(answer: EditProposal, proposed: number): EditOutcome['outcome'] {
+  switch (answer.review?.decision) {
+    case 'rejected':
+      return 'rejected_by_user';
+    case 'partial':
+      return 'partially_accepted';
+    case 'auto_accepted':
+      return 'auto_accepted';
+    default:
+      return proposed === 0 ? 'no_change' : 'applied';
   }
 }

@@ -21,6 +21,8 @@ export interface EditRequest {
   readonly decisionsNeeded: readonly Dependency[];
   /** Checks operations against the current constellation without applying them. */
   validate(operations: readonly unknown[]): readonly Violation[];
+  /** What became of the previous round's answer, so the source learns from it. */
+  readonly previous?: EditOutcome | undefined;
   /** Set when the previous answer of this round was rejected: repair it. */
   readonly rejected?: { readonly operations: readonly unknown[]; readonly violations: readonly Violation[] } | undefined;
   /** Aborted when the round times out or the run ends. */
@@ -41,6 +43,23 @@ export interface EditProposal {
   readonly unreadable?: string | undefined;
   /** How a reviewer decided on the batch, when one did (journaled as `edit_reviewed`). */
   readonly review?: EditReview | undefined;
+  /** The batch as the source proposed it, when a review kept only part of it (`operations`). */
+  readonly proposed?: readonly unknown[] | undefined;
+}
+
+/** What became of a round's answer: told to the source in the next round, and journaled. */
+export interface EditOutcome {
+  readonly round: number;
+  readonly outcome: 'applied' | 'auto_accepted' | 'partially_accepted' | 'rejected_by_user' | 'refused' | 'timed_out' | 'no_change' | 'source_error';
+  /** Operations proposed in the round's last answer, and how many of them were applied. */
+  readonly proposed: number;
+  readonly applied: number;
+  /** The reviewer's reason, when one was typed. */
+  readonly reviewerReason?: string | undefined;
+  /** Why the last answer was refused (`refused`): the violations of the final repair attempt. */
+  readonly violations?: readonly Violation[] | undefined;
+  /** Set when the answer said `finish` while tasks were still pending or running. */
+  readonly finishRefused?: string | undefined;
 }
 
 /** A review of a proposed batch: who decided, and which of its operations were kept. */
@@ -50,6 +69,8 @@ export interface EditReview {
   readonly proposed: number;
   /** Indices (into the proposed batch) of the operations kept; `operations` holds exactly these. */
   readonly accepted: readonly number[];
+  /** What the reviewer said, if anything (a rejection's reason). */
+  readonly reason?: string | undefined;
 }
 
 /**

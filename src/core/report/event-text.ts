@@ -69,7 +69,12 @@ export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefi
     case 'edit_proposed':
       return e.status === 'fail' ? { verb: 'agent', icon: '✖', tone: 'bad', text: `the edit source gave up (round ${e.round})` } : undefined;
     case 'edit_reviewed':
-      return { verb: 'review', icon: '✎', tone: e.decision === 'rejected' ? 'warn' : 'info', text: `edit round ${e.round} ${e.decision.replace('_', '-')}: ${e.accepted.length} of ${e.proposed} operation(s) kept` };
+      return { verb: 'review', icon: '✎', tone: e.decision === 'rejected' ? 'warn' : 'info', text: `edit round ${e.round} ${e.decision.replace('_', '-')}: ${e.accepted.length} of ${e.proposed} operation(s) kept${e.reason ? ` (${JSON.stringify(e.reason)})` : ''}` };
+    case 'edit_outcome':
+      // The other outcomes have their line already (edits, reviews, rejections).
+      return e.outcome === 'refused'
+        ? { verb: 'dropped', icon: '✎', tone: 'bad', text: `edit round ${e.round} dropped: the batch was still invalid after the repair attempts; nothing was applied` }
+        : undefined;
     case 'run_paused':
       return { verb: 'paused', icon: '‖', tone: 'warn', text: 'run paused: nothing new starts' };
     case 'run_resumed':

@@ -122,6 +122,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'edit_proposed':
     case 'edit_rejected':
     case 'edit_reviewed':
+    case 'edit_outcome':
     case 'device_status_changed':
       return;
     default:

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RemoteDevice } from '../fleet';
 import { AgentStartError, type AgentCommand } from './local-agents';
+import { processAlive } from './process-alive';
 
 /** What is kept about a detached agent so a later process finds it: readable by this user only. */
 export interface DetachedAgentState {
@@ -31,14 +32,6 @@ const LOG = 'local-device.log';
 /** A log longer than this is moved aside (one old copy kept) when a new agent starts. */
 const MAX_LOG_BYTES = 1024 * 1024;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readJson(file: string): unknown {
   try {
@@ -76,7 +69,7 @@ export class DetachedAgent {
   /** The agent an earlier process left, if its process is still there. */
   static find(options: DetachedAgentOptions): DetachedAgent | undefined {
     const state = readJson(path.join(options.dir, STATE));
-    if (!isState(state) || state.id !== options.id || !alive(state.pid)) return undefined;
+    if (!isState(state) || state.id !== options.id || !processAlive(state.pid)) return undefined;
     return new DetachedAgent(state, true, options);
   }
 
@@ -146,7 +139,7 @@ export class DetachedAgent {
     } catch {
       return;
     }
-    for (let i = 0; i < 500 && alive(this.state.pid); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && processAlive(this.state.pid); i++) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Starts the agent again on the same port with the same token (after it died). */

@@ -9,7 +9,7 @@ import { COMMANDS, VIEWS } from '../constants';
 import type { ExtensionCtx } from '../context';
 import { isActive, isResumable, runStateOf, type LiveRun } from '../run/run-handle';
 import { chosenRun, pickRun, runArg } from './targets';
-import { UserFacingError } from './wrap';
+import { UserFacingError, untrustedWorkspaceError } from './wrap';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -50,7 +50,7 @@ export const HISTORY_COMMANDS = {
 };
 
 async function again(ctx: ExtensionCtx, arg: unknown, fromFailure: boolean): Promise<string | undefined> {
-  if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
+  if (!vscode.workspace.isTrusted) throw untrustedWorkspaceError();
   const from = await chosenRun(ctx, arg, fromFailure ? 'Run which run again from failure?' : 'Run which run again?');
   if (!from) return undefined;
   if (isActive(from)) throw new UserFacingError(`Run '${from.name}' is still running.`);

@@ -11,7 +11,7 @@ import { HISTORY_COMMANDS, started } from './history-commands';
 import { activeRun, chosenRun, isRunsNode, runArg } from './targets';
 import { isActive, runStateOf } from '../run/run-handle';
 import { writeNewPlan } from './new-plan-file';
-import { UserFacingError } from './wrap';
+import { UserFacingError, untrustedWorkspaceError } from './wrap';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -27,7 +27,7 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     if (picked?.[0]) await vscode.window.showTextDocument(picked[0]);
   },
   [COMMANDS.runPlan]: (ctx) => async (arg?: unknown) => {
-    if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
+    if (!vscode.workspace.isTrusted) throw untrustedWorkspaceError();
     const uri = arg instanceof vscode.Uri ? arg : await pickPlan();
     if (!uri) return undefined;
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -126,7 +126,7 @@ async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
 export async function runTaskAgain(ctx: ExtensionCtx, run: RunHandle, taskId: string): Promise<RunHandle> {
   const status = run.constellation.task(taskId).status;
   if (!isTerminal(status)) throw new UserFacingError(`Task '${taskId}' has not finished yet.`);
-  if (!vscode.workspace.isTrusted) throw new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.');
+  if (!vscode.workspace.isTrusted) throw untrustedWorkspaceError();
   if (isActive(run) && status !== 'completed') {
     if (!run.orchestrator.retryTask(taskId)) throw new UserFacingError(`Task '${taskId}' cannot be retried now.`);
     return run;

@@ -1,8 +1,26 @@
 import * as vscode from 'vscode';
 import { ConstellationError, InvalidInputError } from '../../core/model/errors';
 
-/** A problem the user can fix, shown as a warning without a stack. */
-export class UserFacingError extends Error {}
+/** A way out the warning offers: a button that runs a command. */
+export interface ErrorAction {
+  readonly title: string;
+  readonly command: string;
+}
+
+/** A problem the user can fix, shown as a warning without a stack, with the ways to fix it as buttons. */
+export class UserFacingError extends Error {
+  constructor(
+    message: string,
+    readonly actions: readonly ErrorAction[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Why nothing runs in an untrusted workspace, with the way to trust it. */
+export function untrustedWorkspaceError(): UserFacingError {
+  return new UserFacingError('Tasks do not run in an untrusted workspace. Trust this folder to run plans.', [{ title: 'Manage Workspace Trust', command: 'workbench.trust.manage' }]);
+}
 
 /**
  * Wraps a command handler once: the full error goes to the log, the user sees a short message
@@ -16,8 +34,11 @@ export function wrapCommand(id: string, log: vscode.LogOutputChannel, handler: (
       log.error(`${id} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       const short = shortMessage(err);
       const show = err instanceof UserFacingError ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
-      void show(short, 'Show Log').then((choice) => {
+      const actions = err instanceof UserFacingError ? err.actions : [];
+      void show(short, ...actions.map((a) => a.title), 'Show Log').then((choice) => {
         if (choice === 'Show Log') log.show(true);
+        const action = actions.find((a) => a.title === choice);
+        if (action) void vscode.commands.executeCommand(action.command);
       });
       return undefined;
     }
