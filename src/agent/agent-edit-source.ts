@@ -1,11 +1,10 @@
 import type { EditProposal, EditRequest, EditSource } from '../core/orchestrator/edit-source';
 import { readEditAnswer } from './answer';
-import { AgentStats, exchange, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
+import { AgentStats, answerForRepair, exchange, MAX_ECHO_CHARS, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
 import { DEFAULT_BUDGETS, type PromptBudgets } from './prompts/constellation-view';
 import type { DeviceProfileLike } from './prompts/create-prompt';
 import { buildEditMessages } from './prompts/edit-prompt';
 import { buildEditRepairMessage } from './prompts/repair-prompt';
-import { truncateMiddle } from './prompts/fence';
 
 /** Options of {@link AgentEditSource}. */
 export interface AgentEditSourceOptions {
@@ -25,20 +24,6 @@ export interface AgentEditSourceOptions {
 
 // A token is about four characters of English or JSON; three keeps a margin for the reply.
 const CHARS_PER_INPUT_TOKEN = 3;
-/** An answer is read as at most this many characters a token of the model's output limit (generous). */
-const CHARS_PER_OUTPUT_TOKEN = 8;
-/** Without a known output limit, an answer longer than this is not read. */
-const DEFAULT_MAX_ANSWER_CHARS = 256_000;
-/** How much of a rejected answer is repeated back to the model in a repair round. */
-const MAX_ECHO_CHARS = 8_000;
-
-/**
- * The answer as it stays in the conversation for a repair round: cut from the middle to a
- * budget, so a huge answer is not sent back (and paid for) again.
- */
-export function echoOf(text: string, maxChars: number): string {
-  return truncateMiddle(text, maxChars);
-}
 
 /**
  * The language-model agent in edit mode. Each round it shows the model the request and the
@@ -69,13 +54,9 @@ export class AgentEditSource implements EditSource {
       onExchange: this.options.onExchange,
       onText: this.options.onText,
     });
-    const maxAnswer = this.options.model.maxOutputTokens ? this.options.model.maxOutputTokens * CHARS_PER_OUTPUT_TOKEN : DEFAULT_MAX_ANSWER_CHARS;
-    if (reply.text.length > maxAnswer) {
-      // Not an answer a model of this size gives: neither read nor repeated back.
-      conversation.messages.push({ role: 'assistant', content: `(an answer of ${reply.text.length} characters, not repeated here)` });
-      return { operations: [], unreadable: `the answer was ${reply.text.length} characters long, more than the ${maxAnswer} an answer can be; answer with one short JSON object` };
-    }
-    conversation.messages.push({ role: 'assistant', content: echoOf(reply.text, Math.min(MAX_ECHO_CHARS, Math.floor(this.budgets.maxPromptChars / 4))) });
+    const { echo, overlong } = answerForRepair(this.options.model, reply.text, Math.min(MAX_ECHO_CHARS, Math.floor(this.budgets.maxPromptChars / 4)));
+    conversation.messages.push({ role: 'assistant', content: echo });
+    if (overlong) return { operations: [], unreadable: overlong };
     const answer = readEditAnswer(reply.text);
     if (!answer.ok) return { operations: [], unreadable: answer.message };
     const { status, operations, reason } = answer.value;

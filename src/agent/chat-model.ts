@@ -1,3 +1,5 @@
+import { truncateMiddle } from './prompts/fence';
+
 /**
  * The agent's only window on a language model. The extension backs it with `vscode.lm`;
  * tests back it with a scripted model. Nothing in `src/agent` knows which.
@@ -34,6 +36,26 @@ export interface ChatModel {
    * AbortError-like error when `signal` aborts.
    */
   send(messages: readonly ChatMessage[], signal: AbortSignal, onText?: (chunk: string) => void): Promise<ChatReply>;
+}
+
+/** An answer is read as at most this many characters a token of the model's output limit (generous). */
+const CHARS_PER_OUTPUT_TOKEN = 8;
+/** Without a known output limit, an answer longer than this is not read. */
+const DEFAULT_MAX_ANSWER_CHARS = 256_000;
+/** How much of a rejected answer is repeated back to the model in its repair round. */
+export const MAX_ECHO_CHARS = 8_000;
+
+/**
+ * How an answer stays in the conversation for its repair round: cut from the middle to
+ * `maxChars`, so a long answer is not sent back (and paid for) again; an answer longer than the
+ * model can give is not an answer at all: `overlong` says so, and it is neither read nor repeated.
+ */
+export function answerForRepair(model: ChatModel, text: string, maxChars = MAX_ECHO_CHARS): { echo: string; overlong?: string } {
+  const limit = model.maxOutputTokens ? model.maxOutputTokens * CHARS_PER_OUTPUT_TOKEN : DEFAULT_MAX_ANSWER_CHARS;
+  if (text.length > limit) {
+    return { echo: `(an answer of ${text.length} characters, not repeated here)`, overlong: `the answer was ${text.length} characters long, more than the ${limit} an answer can be; answer with one short JSON object` };
+  }
+  return { echo: truncateMiddle(text, maxChars) };
 }
 
 /** One call to the model and its answer, for journals, logs and tests. */

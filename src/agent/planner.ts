@@ -3,7 +3,7 @@ import type { Constellation } from '../core/model/constellation';
 import { ConstellationError, InvalidInputError, formatProblems, type Problem } from '../core/model/errors';
 import type { PlanFile } from '../core/model/schema';
 import { extractJsonObject, type ReadResult } from './answer';
-import { AgentStats, exchange, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
+import { AgentStats, answerForRepair, exchange, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
 import { buildCreateMessages, type DeviceProfileLike } from './prompts/create-prompt';
 import { buildPlanRepairMessage } from './prompts/repair-prompt';
 
@@ -97,10 +97,11 @@ export async function createPlan(model: ChatModel, options: PlanOptions): Promis
   let problems: readonly Problem[] = [];
   for (let attempt = 0; attempt <= repairRounds; attempt++) {
     const reply = await exchange(model, messages, { signal, stats, describe: { mode: 'create', attempt }, onExchange: options.onExchange, onText: options.onText });
-    const read = readPlanAnswer(reply.text, options.request, options.devices);
-    if (read.ok) return { ...read.value, attempts: attempt + 1, stats };
-    problems = read.problems;
-    messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: buildPlanRepairMessage(problems) });
+    const { echo, overlong } = answerForRepair(model, reply.text);
+    const read = overlong ? undefined : readPlanAnswer(reply.text, options.request, options.devices);
+    if (read?.ok) return { ...read.value, attempts: attempt + 1, stats };
+    problems = read ? read.problems : [{ code: 'answer_too_long', message: overlong! }];
+    messages.push({ role: 'assistant', content: echo }, { role: 'user', content: buildPlanRepairMessage(problems) });
   }
   throw new PlanningError(problems, repairRounds + 1);
 }

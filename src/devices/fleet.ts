@@ -29,7 +29,7 @@ export class DevicesUnavailableError extends ConstellationError {
 /** One session per device, connected together, and kept in step with the orchestrator. */
 export class DeviceFleet {
   readonly sessions: readonly DeviceSession[];
-  private readonly unsubscribe: (() => void)[] = [];
+  private readonly unsubscribe = new Set<() => void>();
 
   constructor(
     private readonly devices: readonly RemoteDevice[],
@@ -99,14 +99,19 @@ export class DeviceFleet {
         target.setDeviceAvailability(s.id, s.availability);
       }),
     );
-    this.unsubscribe.push(...mine);
+    for (const u of mine) this.unsubscribe.add(u);
+    // Detaching forgets them too: a fleet that outlives many runs (the local device) keeps none of theirs.
     return () => {
-      for (const u of mine) u();
+      for (const u of mine) {
+        u();
+        this.unsubscribe.delete(u);
+      }
     };
   }
 
   close(): void {
-    for (const u of this.unsubscribe.splice(0)) u();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.clear();
     for (const s of this.sessions) s.close();
   }
 }

@@ -45,8 +45,10 @@ export class FileJournalStore implements JournalStore {
       appendOutput: (taskId, attempt, stream, data) => output.append(taskId, attempt, stream, data),
       endOutput: (taskId) => output.end(taskId),
       close: () => {
-        if (open) fs.closeSync(fd);
+        // Once: a second release could drop a lock this process has taken again since.
+        if (!open) return;
         open = false;
+        fs.closeSync(fd);
         output.close();
         release();
       },

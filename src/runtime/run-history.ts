@@ -33,11 +33,6 @@ export interface RunSummary {
   readonly from?: string | undefined;
 }
 
-/** Reads one run's summary from its journal. */
-export function summarizeRun(store: JournalStore, runId: string): RunSummary {
-  return readRun(store, runId).summary;
-}
-
 /** One run as its journal left it (nothing taken over), with its summary. */
 export function readRun(store: JournalStore, runId: string): { summary: RunSummary; restored: RestoredRun } {
   const r = restoreRun(store, runId, { takeOver: false });
@@ -74,20 +69,31 @@ function summaryOf(store: JournalStore, r: RestoredRun): RunSummary {
   };
 }
 
+/** A run whose journal cannot be read, listed with the reason instead of hiding the others. */
+export interface UnreadableRun {
+  readonly runId: string;
+  readonly error: string;
+}
+
 /**
- * Every run of a journal, newest first; a run whose journal cannot be read is listed with the
- * reason instead of hiding the others.
+ * The newest `limit` runs of a journal, each read once (summary and restored state), newest
+ * first; runs `skip` names are left unread (a process's own runs, being written).
  */
-export function listRuns(store: JournalStore, limit = Infinity): (RunSummary | { readonly runId: string; readonly error: string })[] {
+export function readRuns(store: JournalStore, limit = Infinity, skip: (runId: string) => boolean = () => false): ({ summary: RunSummary; restored: RestoredRun } | UnreadableRun)[] {
   // Run ids begin with their start time: the newest are read first, and only `limit` of them.
-  const ids = store.runIds().sort().reverse().slice(0, limit);
+  const ids = store.runIds().sort().reverse().slice(0, limit).filter((id) => !skip(id));
   const out = ids.map((id) => {
     try {
-      return summarizeRun(store, id);
+      return readRun(store, id);
     } catch (err) {
       return { runId: id, error: err instanceof Error ? err.message : String(err) };
     }
   });
-  const key = (r: { runId: string; startedAt?: string | undefined }) => r.startedAt ?? r.runId;
+  const key = (r: (typeof out)[number]) => ('error' in r ? r.runId : (r.summary.startedAt ?? r.summary.runId));
   return out.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+}
+
+/** Every run of a journal as a summary, newest first (see {@link readRuns}). */
+export function listRuns(store: JournalStore, limit = Infinity): (RunSummary | UnreadableRun)[] {
+  return readRuns(store, limit).map((r) => ('error' in r ? r : r.summary));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from './stats';
 
 /**
  * The benchmark graphs, inside the repository. W1, W2 and S1 are generated here byte for byte
@@ -53,21 +54,10 @@ function fanout(n: number): Graph {
   return { tasks: ['root', ...middle, 'sink'], deps: [...middle.map((t): [string, string] => ['root', t]), ...middle.map((t): [string, string] => [t, 'sink'])] };
 }
 
-/** mulberry32: a small seeded generator, so S2 is the same graph on every machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `layers` layers of `width` tasks; every task after the first layer has 1–3 distinct parents in the layer before. */
 function layered(layers: number, width: number, seed: number): Graph {
-  const random = seeded(seed);
+  // The same seeded generator as the edit benchmark: S2 is the same graph on every machine.
+  const random = seededRandom(seed);
   const tasks = Array.from({ length: layers * width }, (_, i) => pad5(i));
   const deps: [string, string][] = [];
   for (let layer = 1; layer < layers; layer++) {

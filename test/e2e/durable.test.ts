@@ -1,4 +1,4 @@
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,13 +9,16 @@ import { alive, keepPainting, launch, localDeviceState, palette, shot, type Laun
 // A run outlives the window: a reload, or the extension host killed outright, and the run goes on
 // where it was. Driven from outside the window, since both end the extension host.
 
-/** A long task with a side effect (one line per start) and a dependant. */
-function longPlan(id: string, name: string, sideFile: string) {
+/**
+ * A long task with a side effect (one line per start) and a dependant. It runs until the test
+ * creates `gateFile`: however slow the machine, it is still running while the test looks.
+ */
+function longPlan(id: string, name: string, sideFile: string, gateFile: string) {
   return {
     id,
     name,
     tasks: [
-      { id: 'long', inputs: { command: `echo ran >> '${sideFile}'; echo 'part one'; sleep 25; echo 'part two'` } },
+      { id: 'long', inputs: { command: `echo ran >> '${sideFile}'; echo 'part one'; while [ ! -e '${gateFile}' ]; do sleep 0.2; done; echo 'part two'` } },
       { id: 'after', description: 'after ${tasks.long.result.exitCode}', inputs: { command: 'echo after' } },
     ],
     dependencies: [{ from: 'long', to: 'after', type: 'success_only' }],
@@ -86,10 +89,12 @@ async function survives(t: TestContext, vs: Launched, name: string, interrupt: (
   await workbenchBack(page);
   await keepPainting(page);
 
-  // The same run is back in the tree, its long task running (taken over), the DAG tab restored.
+  // The journal says the long task was taken over (the window's own word could be a stale view),
+  // then the same run is back in the tree, the task running, the DAG tab restored.
+  const adopted = () => journalOf(folder, 'long-plan').events.some((e) => e.type === 'task_adopted' && e.taskId === 'long');
+  await waitFor('the long task to be taken over (task_adopted in the journal)', adopted, 60_000, page);
   await waitFor('the run to be back', async () => (await rows(page).filter({ hasText: 'Long plan' }).count()) > 0 && (await rows(page).filter({ hasText: 'long' }).filter({ hasText: 'running' }).count()) > 0, 60_000, page);
-  const { runId, events: meanwhile } = journalOf(folder, 'long-plan');
-  assert.ok(meanwhile.some((e) => e.type === 'task_adopted' && e.taskId === 'long'), `the long task was taken over: ${meanwhile.map((e) => e.type).join(' ')}`);
+  const { runId } = journalOf(folder, 'long-plan');
   assert.equal(localDeviceState(vs.work)?.pid, agentBefore.pid, 'the same local device agent: it outlived the extension host');
   await page.locator('.tab', { hasText: 'DAG: Long plan' }).first().click();
   const dag = await dagFrameShowing(page, 'Long plan');
@@ -100,6 +105,7 @@ async function survives(t: TestContext, vs: Launched, name: string, interrupt: (
   await palette(page, 'Constellation: Show Task Output', 'long');
   await waitFor('the replayed output', async () => /part one/.test(await terminalScreen(page)), 30_000);
   assert.doesNotMatch(await terminalScreen(page), /part two/, 'the task is still running');
+  fs.writeFileSync(path.join(folder, 'gate'), '');
   t.diagnostic(`screenshot: ${await shot(page, `${name}-3-terminal-replayed`)}`);
   await waitFor('the task to finish live', async () => /part two[\s\S]*✔ completed/.test(await terminalScreen(page)), 60_000);
   t.diagnostic(`screenshot: ${await shot(page, `${name}-4-terminal-finished`)}`);
@@ -115,22 +121,21 @@ async function survives(t: TestContext, vs: Launched, name: string, interrupt: (
 }
 
 describe('end to end: a run outlives its window', () => {
-  const opened: Launched[] = [];
-  after(async () => {
-    for (const vs of opened) await vs.close();
-  });
-
   it('Developer: Reload Window detaches the run; the next window takes it over, and past runs are listed with their DAG and report', async (t) => {
     const vs = await launch('reload', { 'long.constellation.json': {}, 'quick.constellation.json': QUICK });
-    opened.push(vs);
-    fs.writeFileSync(path.join(vs.folder, 'long.constellation.json'), JSON.stringify(longPlan('long-plan', 'Long plan', path.join(vs.folder, 'side-effect.txt')), null, 2));
+    // Each window closes with its test, pass or fail: a window left open would load the next one.
+    t.after(() => vs.close());
+    fs.writeFileSync(path.join(vs.folder, 'long.constellation.json'), JSON.stringify(longPlan('long-plan', 'Long plan', path.join(vs.folder, 'side-effect.txt'), path.join(vs.folder, 'gate')), null, 2));
     const { page } = vs;
     // A finished run first: it must be in the history after the reload.
     await palette(page, 'Constellation: Run Plan', 'quick.constellation.json');
     await rows(page).filter({ hasText: 'Quick plan' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 60_000 });
 
     await survives(t, vs, 'reload', async (p) => {
+      // Wait for the new page: until then the old one still shows the run.
+      const reloaded = p.waitForEvent('load', { timeout: 60_000 });
       await palette(p, 'Developer: Reload Window');
+      await reloaded;
     });
 
     // History: the quick run of before the reload is listed; its DAG and its report open.
@@ -149,8 +154,9 @@ describe('end to end: a run outlives its window', () => {
 
   it('the extension host killed with SIGKILL: the run is taken over when it restarts', async (t) => {
     const vs = await launch('sigkill', { 'long.constellation.json': {}, 'quick.constellation.json': QUICK });
-    opened.push(vs);
-    fs.writeFileSync(path.join(vs.folder, 'long.constellation.json'), JSON.stringify(longPlan('long-plan', 'Long plan', path.join(vs.folder, 'side-effect.txt')), null, 2));
+    // Each window closes with its test, pass or fail: a window left open would load the next one.
+    t.after(() => vs.close());
+    fs.writeFileSync(path.join(vs.folder, 'long.constellation.json'), JSON.stringify(longPlan('long-plan', 'Long plan', path.join(vs.folder, 'side-effect.txt'), path.join(vs.folder, 'gate')), null, 2));
     await survives(t, vs, 'sigkill', async (page) => {
       const agent = localDeviceState(vs.work)!;
       // The agent is a child of the extension host (detached into its own group, so it survives it).

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentEditSource } from '../../src/agent/agent-edit-source';
+import { createPlan } from '../../src/agent/planner';
 import { asText, fenceUntrusted, stripControl } from '../../src/agent/prompts/fence';
 import { describeOutcome } from '../../src/agent/prompts/outcome-text';
 import { ReviewingEditSource, type EditReviewer } from '../../src/agent/reviewing-edit-source';
@@ -126,5 +127,15 @@ describe('bounded prompts', () => {
     const sent = model.calls[1]!.messages.reduce((n, m) => n + m.content.length, 0);
     assert.ok(sent < 20_000, `the repair request is ${sent} chars`);
     assert.ok(!model.calls[1]!.messages.some((m) => m.content.includes('prose prose')));
+  });
+
+  it('planning too: an overlong answer is refused without being read or repeated, and the next one is used', async () => {
+    const plan = JSON.stringify({ name: 'P', tasks: [{ id: 'a', inputs: { command: 'true' } }], dependencies: [] });
+    const model = new ScriptedChatModel({ answers: ['prose '.repeat(400_000), plan] });
+    const result = await createPlan(model, { request: 'do a', devices: [] });
+    assert.equal(result.attempts, 2);
+    const repair = model.calls[1]!.messages;
+    assert.ok(repair.reduce((n, m) => n + m.content.length, 0) < 20_000, 'the repair request stays small');
+    assert.match(repair.at(-1)!.content, /answer_too_long|2400000 characters long/);
   });
 });

@@ -6,6 +6,7 @@ import { planForRerun } from '../../core/state/rerun';
 import { endStateLabel, formatDuration } from '../../core/report/words';
 import { FileJournalStore } from '../../runtime/file-journal-store';
 import { listRuns, type RunSummary } from '../../runtime/run-history';
+import { newRunMeta } from '../../runtime/run-meta';
 import { expectPositionals, parseArgs } from '../args';
 import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '../device-spec';
 import { EXIT, UsageError } from '../errors';
@@ -84,7 +85,7 @@ export async function rerunCommand(argv: readonly string[], io: CliIo): Promise<
       devices: await openDevices(request, logger, { pinned: pinnedDevices(constellation), orchestratorId }),
       strategy: options.strategy,
       maxConcurrent: options.maxConcurrent,
-      journal: { root, meta: { version: 1, cli: packageVersion(), orchestratorId, plan: meta.plan, constellationId: constellation.id, devices: devicesText, continues: runId, fromFailure, startedAt: new Date().toISOString() } },
+      journal: { root, meta: newRunMeta({ cli: packageVersion(), orchestratorId, plan: typeof meta.plan === 'string' ? meta.plan : undefined, constellationId: constellation.id, devices: devicesText, continues: runId, fromFailure }) },
       json: options.json,
       quiet: options.quiet,
       resumed: false,

@@ -5,6 +5,7 @@ import { DEFAULT_DEVICES, openDevices, parseDeviceOption, requestedIds } from '.
 import type { CliIo } from '../io';
 import { packageVersion } from '../io';
 import { loadPlan, pinnedDevices } from '../plan-loader';
+import { newRunMeta } from '../../runtime/run-meta';
 import { runSession, stderrLogger } from '../run-session';
 import { commandInfo } from '../usage';
 import { editOptionsWithoutEdits, loadEditSource, readRunOptions } from './run-options';
@@ -22,8 +23,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   for (const flag of editOptionsWithoutEdits(options)) io.err.write(`constellation: note: ${flag} has no effect without --edits\n`);
 
   const orchestratorId = randomUUID();
-  const meta = {
-    version: 1,
+  const meta = newRunMeta({
     orchestratorId,
     cli: packageVersion(),
     plan: path.resolve(io.cwd, planFile),
@@ -34,8 +34,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     lockScope: options.lockScope,
     editTimeoutMs: options.editTimeoutMs,
     maxConcurrent: options.maxConcurrent,
-    startedAt: new Date().toISOString(),
-  };
+  });
   const logger = stderrLogger(io);
   return runSession(
     {

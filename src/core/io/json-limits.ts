@@ -24,20 +24,27 @@ export const MAX_JSON_TEXT = 64 * 1024 * 1024;
  */
 export function findTooDeep(value: unknown, maxDepth: number): (string | number)[] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const stack: { v: object; depth: number; path: (string | number)[] }[] = [{ v: value, depth: 1, path: [] }];
+  // Each entry points at its parent: the path is built only for the culprit, not for every node.
+  interface Entry {
+    readonly v: object;
+    readonly depth: number;
+    readonly parent: Entry | undefined;
+    readonly key: string | number;
+  }
+  const stack: Entry[] = [{ v: value, depth: 1, parent: undefined, key: '' }];
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
-    if (depth > maxDepth) return path;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i];
-        if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: depth + 1, path: [...path, i] });
-      }
-    } else {
-      for (const key of Object.keys(v)) {
-        const item = Object.getOwnPropertyDescriptor(v, key)?.value as unknown;
-        if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: depth + 1, path: [...path, key] });
-      }
+    const entry = stack.pop()!;
+    if (entry.depth > maxDepth) {
+      const path: (string | number)[] = [];
+      for (let e: Entry | undefined = entry; e?.parent; e = e.parent) path.push(e.key);
+      return path.reverse();
+    }
+    const v = entry.v as Record<string, unknown>;
+    const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
+    for (const key of keys) {
+      // An own `__proto__` (JSON.parse makes one) shadows the accessor: plain indexing reads it.
+      const item = v[key];
+      if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: entry.depth + 1, parent: entry, key });
     }
   }
   return undefined;

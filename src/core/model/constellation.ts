@@ -223,7 +223,11 @@ export class Constellation {
    * Keeps the per-status counts behind {@link Constellation.state} exact.
    */
   transition(id: string, status: TaskStatus): Task {
-    const task = this.task(id);
+    return this.setStatus(this.task(id), status);
+  }
+
+  /** {@link transition} for a task object of this constellation, already looked up (the event path). */
+  setStatus(task: Task, status: TaskStatus): Task {
     if (task.status !== status) {
       this.counts[task.status]--;
       this.counts[status]++;

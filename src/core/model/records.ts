@@ -3,5 +3,8 @@
  * `__proto__` must become an ordinary own property, not replace the object's prototype.
  */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is special to an assignment; defining every key would turn a large report
+  // into a slow dictionary-mode object.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

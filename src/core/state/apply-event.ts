@@ -30,9 +30,11 @@ function assertNever(e: never): never {
  */
 export function applyEvent(state: RunState, e: RunEvent): void {
   state.seq = e.seq;
+  // The most frequent event changes no state: no task lookup for it.
+  if (e.type === 'task_output') return;
   const c = state.constellation;
   const task = 'taskId' in e ? c.tryTask(e.taskId) : undefined;
-  const set = (t: Task, status: TaskStatus) => c.transition(t.id, status);
+  const set = (t: Task, status: TaskStatus) => c.setStatus(t, status);
   switch (e.type) {
     case 'constellation_started':
       state.ended = undefined;
@@ -117,7 +119,6 @@ export function applyEvent(state: RunState, e: RunEvent): void {
         set(t, 'pending');
       }
       return;
-    case 'task_output':
     case 'constellation_modified':
     case 'edit_proposed':
     case 'edit_rejected':
@@ -141,8 +142,8 @@ export function takeOver(state: RunState): { taskId: string; device?: string | u
   for (const task of c.tasks()) {
     if (task.status === 'running') {
       interrupted.push({ taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
-      c.transition(task.id, 'pending');
-    } else if (task.status === 'ready') c.transition(task.id, 'pending');
+      c.setStatus(task, 'pending');
+    } else if (task.status === 'ready') c.setStatus(task, 'pending');
   }
   return interrupted;
 }

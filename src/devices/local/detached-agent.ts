@@ -32,7 +32,6 @@ const LOG = 'local-device.log';
 /** A log longer than this is moved aside (one old copy kept) when a new agent starts. */
 const MAX_LOG_BYTES = 1024 * 1024;
 
-
 function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
@@ -55,22 +54,14 @@ function isState(v: unknown): v is DetachedAgentState {
 export class DetachedAgent {
   private constructor(
     readonly state: DetachedAgentState,
-    /** True when an agent an earlier process started was found still running. */
-    readonly reused: boolean,
     private readonly options: DetachedAgentOptions,
   ) {}
-
-  /** The agent of an earlier process if it still runs (same id), else a new one. */
-  static async findOrStart(options: DetachedAgentOptions): Promise<DetachedAgent> {
-    const found = DetachedAgent.find(options);
-    return found ?? DetachedAgent.start(options);
-  }
 
   /** The agent an earlier process left, if its process is still there. */
   static find(options: DetachedAgentOptions): DetachedAgent | undefined {
     const state = readJson(path.join(options.dir, STATE));
     if (!isState(state) || state.id !== options.id || !processAlive(state.pid)) return undefined;
-    return new DetachedAgent(state, true, options);
+    return new DetachedAgent(state, options);
   }
 
   /** Starts a new agent; `again` reuses a port and token (an agent that died, started where it was). */
@@ -117,7 +108,7 @@ export class DetachedAgent {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     fs.renameSync(tmp, file);
-    return new DetachedAgent(state, false, options);
+    return new DetachedAgent(state, options);
   }
 
   get device(): RemoteDevice {
@@ -157,10 +148,14 @@ export class DetachedAgent {
     this.forget();
   }
 
-  /** Forgets the agent (it did not answer): the next call starts a new one. */
+  /**
+   * Forgets the agent without signalling it (it did not answer: its process id may belong to
+   * another program by now); the next call starts a new one.
+   */
   forget(): void {
     const file = path.join(this.options.dir, STATE);
-    if (isState(readJson(file)) && (readJson(file) as DetachedAgentState).pid === this.state.pid) fs.rmSync(file, { force: true });
+    const kept = readJson(file);
+    if (isState(kept) && kept.pid === this.state.pid) fs.rmSync(file, { force: true });
   }
 }
 

@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
 import { toJsonReport } from '../../core/report/json-report';
-import { buildReport } from '../../core/report/run-report';
-import { MetricsRecorder } from '../../core/orchestrator/metrics';
 import { runPaths } from '../../runtime/file-journal-store';
 import { endStateLabel } from '../../core/report/words';
 import { config } from '../config';
 import { COMMANDS, VIEWS } from '../constants';
 import type { ExtensionCtx } from '../context';
-import { isActive, isResumable, runStateOf, type LiveRun } from '../run/run-handle';
+import { isActive, isResumable, reportOf, runStateOf, type LiveRun } from '../run/run-handle';
 import { chosenRun, pickRun, runArg } from './targets';
 import { UserFacingError, untrustedWorkspaceError } from './wrap';
 
@@ -19,6 +17,7 @@ export const HISTORY_COMMANDS = {
     const given = arg !== undefined ? runArg(ctx, arg) : await pickRun(ctx.runs.runs.filter(isResumable), 'Resume which detached run?', 'No detached run to resume: every run of the journal has ended or is running.');
     if (!given) return undefined;
     if (isActive(given)) return given.id;
+    if (!vscode.workspace.isTrusted) throw untrustedWorkspaceError();
     if (!isResumable(given)) throw new UserFacingError(`Run '${given.name}' cannot be resumed: it is ${runStateOf(given)}.`);
     const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Resuming '${given.name}'…` }, () => ctx.runs.resume(given));
     started(ctx, run);
@@ -29,8 +28,7 @@ export const HISTORY_COMMANDS = {
   [COMMANDS.openReport]: (ctx: ExtensionCtx): Handler => async (arg?: unknown) => {
     const run = await chosenRun(ctx, arg, 'Open the report of which run?');
     if (!run) return undefined;
-    const report = run.orchestrator?.report() ?? run.report ?? buildReport(run.id, run.constellation, 'executing', undefined, new MetricsRecorder().summary(0, 0));
-    const json = toJsonReport(report, run.journal ? runPaths(run.journal.root, run.id).dir : undefined);
+    const json = toJsonReport(reportOf(run), run.journal ? runPaths(run.journal.root, run.id).dir : undefined);
     const doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(json, null, 2)}\n` });
     await vscode.window.showTextDocument(doc, { preview: true });
     return run.id;

@@ -9,7 +9,7 @@ import { samplePlan } from './sample-plan';
 import { AGENT_COMMANDS } from './agent-commands';
 import { HISTORY_COMMANDS, started } from './history-commands';
 import { activeRun, chosenRun, isRunsNode, runArg } from './targets';
-import { isActive, runStateOf } from '../run/run-handle';
+import { isActive, reportOf } from '../run/run-handle';
 import { writeNewPlan } from './new-plan-file';
 import { UserFacingError, untrustedWorkspaceError } from './wrap';
 
@@ -71,9 +71,7 @@ export const COMMAND_TABLE: Readonly<Record<CommandId, (ctx: ExtensionCtx) => Ha
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${run.constellation.id}-${run.id}.report.json`), filters: { 'JSON report': ['json'] }, title: 'Export the run report' });
     if (!target) return undefined;
-    const report = run.orchestrator?.report() ?? run.report;
-    if (!report) throw new UserFacingError(`Run '${run.name}' has not ended (${runStateOf(run)}): resume it, or open its report to see where it stands.`);
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(toJsonReport(report, undefined), null, 2)}\n`));
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(toJsonReport(reportOf(run), undefined), null, 2)}\n`));
     void vscode.window.showInformationMessage(`Report of '${run.name}' written to ${vscode.workspace.asRelativePath(target)}.`);
     return target.fsPath;
   },

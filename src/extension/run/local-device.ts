@@ -55,8 +55,9 @@ export class LocalDevice {
         o.logger.info(`local device '${id}' found again at ${found.state.url} (process ${found.pid}, started by an earlier window)`);
         return (this.started = { agent: found, fleet });
       } catch (err) {
+        // Not signalled: a process id that no longer answers as our agent may be another program's now.
         o.logger.warn(`the local device an earlier window started (process ${found.pid}) did not answer (${err instanceof Error ? err.message : String(err)}); starting a new one`);
-        found.stop();
+        found.forget();
       }
     }
     const agent = await DetachedAgent.start(agentOptions);

@@ -2,7 +2,8 @@ import type * as vscode from 'vscode';
 import type { Constellation } from '../../core/model/constellation';
 import type { Orchestrator } from '../../core/orchestrator/orchestrator';
 import type { DisposableStore } from '../../core/lifecycle/disposable';
-import type { RunReport } from '../../core/report/run-report';
+import { buildReport, type RunReport } from '../../core/report/run-report';
+import { MetricsRecorder } from '../../core/orchestrator/metrics';
 import type { FileJournalStore } from '../../runtime/file-journal-store';
 import type { RunSummary } from '../../runtime/run-history';
 import type { OutputBuffer } from './output-buffer';
@@ -72,6 +73,14 @@ export function startTime(epochMs: number): string {
   const d = new Date(epochMs);
   const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/**
+ * A run's report as it stands: the live one, the final one, or (a past run that has not ended)
+ * where its journal left it.
+ */
+export function reportOf(run: RunHandle): RunReport {
+  return run.orchestrator?.report() ?? run.report ?? buildReport(run.id, run.constellation, 'executing', undefined, new MetricsRecorder().summary(0, 0));
 }
 
 /** Which plan a run belongs to: one DAG tab per plan. */

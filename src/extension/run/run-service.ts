@@ -9,7 +9,8 @@ import { DisposableStore } from '../../core/lifecycle/disposable';
 import { restoreRun } from '../../core/persistence/restore';
 import { planForRerun } from '../../core/state/rerun';
 import { FileJournalStore, runPaths } from '../../runtime/file-journal-store';
-import { endedReport, listRuns, readRun } from '../../runtime/run-history';
+import { endedReport, readRuns } from '../../runtime/run-history';
+import { newRunMeta } from '../../runtime/run-meta';
 import { JournalUnavailableError, prepareRun, type PreparedRun, type RunSetup } from '../../runtime/run-setup';
 import type { DeviceFleet } from '../../devices/fleet';
 import { OutputBuffer } from './output-buffer';
@@ -93,34 +94,29 @@ export class RunService implements vscode.Disposable {
     const root = this.settings.journalRoot();
     if (root === undefined || !fs.existsSync(root)) return;
     const store = new FileJournalStore(root);
-    const mine = new Set(this.runsList.filter((r) => r.orchestrator).map((r) => r.id));
+    const live = this.runsList.filter((r) => r.orchestrator);
+    const mine = new Set(live.map((r) => r.id));
     const past: RunHandle[] = [];
-    for (const s of listRuns(store, HISTORY_LIMIT)) {
-      if (mine.has(s.runId)) continue;
-      if ('error' in s) {
-        this.logger.warn(`run ${s.runId} in ${root} cannot be read: ${s.error}`);
+    for (const r of readRuns(store, HISTORY_LIMIT, (id) => mine.has(id))) {
+      if ('error' in r) {
+        this.logger.warn(`run ${r.runId} in ${root} cannot be read: ${r.error}`);
         continue;
       }
-      try {
-        const { summary, restored } = readRun(store, s.runId);
-        past.push({
-          id: summary.runId,
-          name: summary.name,
-          planUri: summary.plan !== undefined ? vscode.Uri.file(summary.plan) : undefined,
-          constellation: restored.constellation,
-          startedAt: summary.startedAt !== undefined ? Date.parse(summary.startedAt) : 0,
-          outputs: new OutputBuffer(),
-          journal: store,
-          continues: summary.continues,
-          scope: new DisposableStore(),
-          past: summary,
-          report: endedReport(restored),
-        });
-      } catch (err) {
-        this.logger.warn(`run ${s.runId} in ${root} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      const { summary, restored } = r;
+      past.push({
+        id: summary.runId,
+        name: summary.name,
+        planUri: summary.plan !== undefined ? vscode.Uri.file(summary.plan) : undefined,
+        constellation: restored.constellation,
+        startedAt: summary.startedAt !== undefined ? Date.parse(summary.startedAt) : 0,
+        outputs: new OutputBuffer(),
+        journal: store,
+        continues: summary.continues,
+        scope: new DisposableStore(),
+        past: summary,
+        report: endedReport(restored),
+      });
     }
-    const live = this.runsList.filter((r) => r.orchestrator);
     this.runsList = [...past, ...live].sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
     this.changed.fire({});
   }
@@ -192,7 +188,7 @@ export class RunService implements vscode.Disposable {
     };
     const store = journalRoot !== undefined ? new FileJournalStore(journalRoot) : undefined;
     const startedAt = typeof opts.meta?.startedAt === 'string' ? Date.parse(opts.meta.startedAt) : Date.now();
-    const meta = opts.meta ?? { version: 1, plan: planUri?.fsPath, constellationId: constellation.id, startedAt: new Date(startedAt).toISOString(), from: 'vscode', orchestratorId: this.settings.orchestratorId, continues: opts.continues };
+    const meta = opts.meta ?? newRunMeta({ plan: planUri?.fsPath, constellationId: constellation.id, startedAt: new Date(startedAt).toISOString(), from: 'vscode', orchestratorId: this.settings.orchestratorId, continues: opts.continues });
     let prepared: PreparedRun;
     try {
       prepared = prepareRun({ ...setup, journal: store ? { store, meta } : undefined });
