@@ -55,7 +55,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const done = n.completed + n.failed + n.cancelled + n.skipped;
     const live = isLive(run);
     const item = new vscode.TreeItem(`${run.name} · ${startTime(run.startedAt)}`, live ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `run:${run.id}`;
+    // A past run resumed here is a new item: VS Code keeps an item's expansion by id, and the live run opens expanded.
+    item.id = `run:${run.id}${live ? ':live' : ''}`;
     const duration = run.report ? durationOf(run) : run.past?.durationMs;
     item.description = [runStateOf(run), duration !== undefined ? formatDuration(duration) : undefined, `${done}/${c.size}`, n.failed ? `${n.failed} failed` : undefined].filter(Boolean).join(' · ');
     const tooltip = new vscode.MarkdownString(`**${run.name}**\n\nrun \`${run.id}\`, started ${new Date(run.startedAt).toLocaleString()}${run.planUri ? `\n\nplan ${vscode.workspace.asRelativePath(run.planUri)}` : ''}${run.continues ? `\n\ncontinues run \`${run.continues}\`` : ''}`);
