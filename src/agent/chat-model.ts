@@ -31,6 +31,8 @@ export interface ChatModel {
   readonly maxInputTokens?: number;
   /** The most the model answers in one call, when known: a longer answer is not a real one. */
   readonly maxOutputTokens?: number;
+  /** Counts tokens of a text with the model's own tokenizer, when it has one (prompts are sized with it). */
+  countTokens?(text: string, signal: AbortSignal): Promise<number>;
   /**
    * Sends the conversation; streams text through `onText` as it arrives; rejects with an
    * AbortError-like error when `signal` aborts.
@@ -78,12 +80,24 @@ export class AgentStats {
   calls = 0;
   inputTokens = 0;
   outputTokens = 0;
+  private readonly listeners = new Set<() => void>();
 
   /** Counts one completed call. */
   record(usage: ChatUsage): void {
     this.calls++;
     this.inputTokens += usage.inputTokens;
     this.outputTokens += usage.outputTokens;
+    for (const l of this.listeners) l();
+  }
+
+  /** Calls `listener` after every call counted (views show the counts live); returns the unsubscriber. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get tokens(): number {
+    return this.inputTokens + this.outputTokens;
   }
 
   /** A plain copy, for reports. */

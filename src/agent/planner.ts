@@ -6,6 +6,7 @@ import { extractJsonObject, type ReadResult } from './answer';
 import { AgentStats, answerForRepair, exchange, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
 import { buildCreateMessages, type DeviceProfileLike } from './prompts/create-prompt';
 import { buildPlanRepairMessage } from './prompts/repair-prompt';
+import { conversationAt, fitToModel, type Turn } from './prompt-fit';
 
 /** Options of {@link createPlan}. */
 export interface PlanOptions {
@@ -39,6 +40,8 @@ export class PlanningError extends ConstellationError {
   constructor(
     readonly problems: readonly Problem[],
     readonly attempts: number,
+    /** The model's answers, each as it was kept (cut to a bound), for the user to read. */
+    readonly answers: readonly string[] = [],
   ) {
     super('planning_failed', `no valid plan after ${attempts} answer(s):\n${formatProblems(problems)}`);
   }
@@ -93,15 +96,20 @@ export async function createPlan(model: ChatModel, options: PlanOptions): Promis
   const repairRounds = options.repairRounds ?? 2;
   const stats = options.stats ?? new AgentStats();
   const signal = options.signal ?? new AbortController().signal;
-  const messages: ChatMessage[] = buildCreateMessages(options.request, options.devices);
+  const opening: ChatMessage[] = buildCreateMessages(options.request, options.devices);
+  const turns: Turn[] = [];
+  const answers: string[] = [];
   let problems: readonly Problem[] = [];
   for (let attempt = 0; attempt <= repairRounds; attempt++) {
+    // The request and the devices are the user's: only the repair turns shrink to fit.
+    const { messages } = await fitToModel(model, (scale) => conversationAt(opening, turns, scale), signal);
     const reply = await exchange(model, messages, { signal, stats, describe: { mode: 'create', attempt }, onExchange: options.onExchange, onText: options.onText });
     const { echo, overlong } = answerForRepair(model, reply.text);
+    answers.push(echo);
     const read = overlong ? undefined : readPlanAnswer(reply.text, options.request, options.devices);
     if (read?.ok) return { ...read.value, attempts: attempt + 1, stats };
     problems = read ? read.problems : [{ code: 'answer_too_long', message: overlong! }];
-    messages.push({ role: 'assistant', content: echo }, { role: 'user', content: buildPlanRepairMessage(problems) });
+    turns.push({ answer: echo, followUp: buildPlanRepairMessage(problems) });
   }
-  throw new PlanningError(problems, repairRounds + 1);
+  throw new PlanningError(problems, repairRounds + 1, answers);
 }

@@ -28,6 +28,7 @@ export interface SessionConfig {
   readonly maxConcurrent?: number | undefined;
   readonly startSeq?: number | undefined;
   readonly interrupted?: RestoredRun['interrupted'] | undefined;
+  readonly agentTimeline?: RestoredRun['state']['agent'] | undefined;
   /** Journal root and the facts `resume` needs (written once, on the first run). */
   readonly journal?: { readonly root: string; readonly meta: Record<string, unknown> } | undefined;
   readonly json: boolean;
@@ -67,6 +68,7 @@ export async function runSession(cfg: SessionConfig, io: CliIo): Promise<number>
       maxConcurrent: cfg.maxConcurrent,
       startSeq: cfg.startSeq,
       interrupted: cfg.interrupted,
+      agentTimeline: cfg.agentTimeline,
       logger: cfg.logger,
       journal: cfg.journal ? { store: new FileJournalStore(cfg.journal.root), meta: cfg.journal.meta } : undefined,
     });

@@ -41,7 +41,7 @@ export function readRun(store: JournalStore, runId: string): { summary: RunSumma
 
 /** The report of a run that ended, as its journal recorded it (no timings beyond its duration). */
 export function endedReport(r: RestoredRun): RunReport | undefined {
-  return r.ended ? buildReport(r.runId, r.constellation, r.ended.state, r.ended.reason, new MetricsRecorder().summary(r.ended.durationMs, 0)) : undefined;
+  return r.ended ? buildReport(r.runId, r.constellation, r.ended.state, r.ended.reason, new MetricsRecorder().summary(r.ended.durationMs, 0), r.state.agent) : undefined;
 }
 
 function summaryOf(store: JournalStore, r: RestoredRun): RunSummary {

@@ -9,7 +9,7 @@ import { RunInUseError } from './run-lock';
 
 /** Everything a run needs, whichever front end starts it (the CLI, the extension). */
 export interface RunSetup
-  extends Pick<OrchestratorOptions, 'strategy' | 'editSource' | 'lockScope' | 'editTimeoutMs' | 'editRepairRounds' | 'maxConcurrent' | 'startSeq' | 'interrupted' | 'logger'> {
+  extends Pick<OrchestratorOptions, 'strategy' | 'editSource' | 'lockScope' | 'editTimeoutMs' | 'editRepairRounds' | 'maxConcurrent' | 'startSeq' | 'interrupted' | 'agentTimeline' | 'logger'> {
   readonly constellation: Constellation;
   readonly devices: readonly DeviceSpec[];
   /** Given when a run is resumed; a new run gets a fresh sortable id. */

@@ -15,7 +15,7 @@ function taskView(t: Task | undefined) {
 /** Everything events decide about a run, in a comparable form. */
 export function stateView(state: RunState) {
   const tasks = [...state.constellation.tasks()].map((t) => taskView(t)!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { tasks, paused: state.paused, ended: state.ended };
+  return { tasks, paused: state.paused, ended: state.ended, agent: state.agent };
 }
 
 /** What one event left of the live state: the task it is about, and the run's own state. */

@@ -21,6 +21,8 @@ export interface ScriptedModelOptions {
   /** The answer once the queue is empty; without it, a call beyond the script fails. */
   readonly fallback?: ScriptedAnswer;
   readonly maxInputTokens?: number;
+  /** The model's own tokenizer: given, the model offers `countTokens` with it. */
+  readonly tokenizer?: (text: string) => number;
   /** How long each answer takes, on `clock` (default: answers at once). */
   readonly latencyMs?: number;
   readonly clock?: Clock;
@@ -39,7 +41,11 @@ export class ScriptedChatModel implements ChatModel {
   constructor(private readonly options: ScriptedModelOptions = {}) {
     this.queue = [...(options.answers ?? [])];
     if (options.maxInputTokens !== undefined) this.maxInputTokens = options.maxInputTokens;
+    const tokenizer = options.tokenizer;
+    if (tokenizer) this.countTokens = (text: string) => Promise.resolve(tokenizer(text));
   }
+
+  countTokens?: (text: string, signal: AbortSignal) => Promise<number>;
 
   /** The last user message of call `i` (negative counts from the end). */
   lastUserText(i = -1): string {

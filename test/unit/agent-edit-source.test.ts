@@ -33,7 +33,9 @@ describe('AgentEditSource', () => {
     const model = new ScriptedChatModel({ answers: [first], fallback: editAnswer('continue') });
     const agent = new AgentEditSource({ model, request: 'Do the thing.' });
     const p1 = await agent.propose(anEditRequest(c, 1));
-    assert.deepEqual(p1, { status: 'continue', operations: [{ op: 'remove_task', taskId: 'a' }], reason: undefined });
+    const { usage, ...answer } = p1;
+    assert.deepEqual(answer, { status: 'continue', operations: [{ op: 'remove_task', taskId: 'a' }], reason: undefined });
+    assert.equal(usage?.calls, 1, 'the answer says what it cost');
     await agent.propose(anEditRequest(c, 1, { rejected: { operations: p1.operations, violations: [notModifiable] } }));
     const repair = model.calls[1]!.messages;
     assert.deepEqual(repair.map((m) => m.role), ['system', 'user', 'assistant', 'user']);

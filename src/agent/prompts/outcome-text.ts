@@ -47,6 +47,9 @@ export function describeOutcome(o: EditOutcome | undefined): string {
     case 'source_error':
       body = 'the call failed; nothing was applied.';
       break;
+    case 'skipped':
+      body = 'you were not asked (the agent was paused); the run went on without your decisions.';
+      break;
   }
   const finish = o.finishRefused ? ` Your "finish" was refused (${o.finishRefused}): say "finish" only when no task is pending, ready or running.` : '';
   return `${head} ${body}${finish}`;

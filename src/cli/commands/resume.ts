@@ -76,6 +76,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
       maxConcurrent: options.maxConcurrent ?? meta.maxConcurrent,
       startSeq: restored.lastSeq,
       interrupted: restored.interrupted,
+      agentTimeline: restored.state.agent,
       journal: { root, meta: restored.meta },
       json: options.json,
       quiet: options.quiet,
@@ -107,7 +108,7 @@ function knownRuns(root: string): string[] {
 
 /** A run that already ended is not run again: say so, show its outcome, exit with its code. */
 function alreadyEnded(restored: RestoredRun, end: RunEnd, dir: string, json: boolean, io: CliIo): number {
-  const report = buildReport(restored.runId, restored.constellation, end.state, end.reason, new MetricsRecorder().summary(end.durationMs, 0));
+  const report = buildReport(restored.runId, restored.constellation, end.state, end.reason, new MetricsRecorder().summary(end.durationMs, 0), restored.state.agent);
   io.err.write(`constellation: run ${restored.runId} already ended (${end.state}); nothing to resume\n`);
   if (json) io.out.write(`${JSON.stringify(toJsonReport(report, dir), null, 2)}\n`);
   else {

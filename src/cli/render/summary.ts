@@ -1,7 +1,9 @@
 import type { Constellation } from '../../core/model/constellation';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../core/model/types';
 import type { RunReport } from '../../core/report/run-report';
-import { endStateLabel, formatDuration, oneLine, plural, spanMs } from '../../core/report/words';
+import { endStateLabel, formatCount, formatDuration, oneLine, plural, spanMs } from '../../core/report/words';
+import { roundLine } from '../../core/report/agent-words';
+import { isSetback } from '../../core/state/agent-timeline';
 import { pad, statusColour, truncate, visibleWidth, type Style } from './format';
 
 export interface SummaryOptions {
@@ -28,6 +30,8 @@ export function renderSummary(report: RunReport, c: Constellation, options: Summ
   out.push('', ...(width === undefined ? table : table.map((l) => truncate(l, width))));
   const why = explain(report, c, s);
   if (why.length > 0) out.push('', ...why);
+  const agent = agentLines(report, s, options.width);
+  if (agent.length > 0) out.push('', ...agent);
   out.push('');
   out.push(`${s.gray('run')} ${report.runId}`);
   if (options.journalDir !== undefined) out.push(`${s.gray('journal')} ${options.journalDir}`);
@@ -96,6 +100,31 @@ function taskTable(report: RunReport, c: Constellation, options: SummaryOptions)
     out.push(s.gray(`  … and ${plural(hidden.length, 'more task')} not shown (${byStatus.join(', ')}); --json has them all`));
   }
   return out;
+}
+
+/** Rounds shown in the summary before the rest is counted. */
+const MAX_AGENT_LINES = 20;
+
+/** The agent's timeline, a line per round (setbacks first when it is long); `--json` has every round whole. */
+function agentLines(report: RunReport, s: Style, width: number | undefined): string[] {
+  const rounds = report.agent ?? [];
+  if (rounds.length === 0) return [];
+  const setbacks = rounds.filter(isSetback).length;
+  const usage = rounds.reduce((n, r) => n + (r.usage ? r.usage.inputTokens + r.usage.outputTokens : 0), 0);
+  const head = `Agent: ${plural(rounds.length, 'round')}${setbacks > 0 ? `, ${setbacks} not applied as proposed` : ''}${usage > 0 ? `, ${formatCount(usage)} tokens` : ''}`;
+  let shown = rounds;
+  if (rounds.length > MAX_AGENT_LINES) {
+    const keep = new Set<(typeof rounds)[number]>();
+    for (const r of [...rounds.filter(isSetback), ...rounds]) if (keep.size < MAX_AGENT_LINES - 1) keep.add(r);
+    shown = rounds.filter((r) => keep.has(r));
+  }
+  const ended = report.state !== 'executing';
+  const lines = shown.map((r) => {
+    const line = `  ${isSetback(r) ? s.yellow('!') : s.gray('·')} ${roundLine(r, ended)}`;
+    return width === undefined ? line : truncate(line, width);
+  });
+  if (shown.length < rounds.length) lines.push(s.gray(`  … and ${plural(rounds.length - shown.length, 'more round')}; --json has them all`));
+  return [s.bold(head), ...lines];
 }
 
 /** Why the run did not complete: root failures with what they took down, stalls, cancellation. */

@@ -51,6 +51,8 @@ export interface EventPayloads {
   task_adopted: { taskId: string; device: string; attempt: number };
   /** A finished task runs again (an explicit retry); `reopened` are tasks it had skipped, which wait again. */
   task_reset: { taskId: string; reopened: readonly string[] };
+  /** An edit round begins: the edit source is asked about these completions. */
+  edit_round_started: { round: number; triggeredBy: readonly string[] };
   constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
   /**
    * An answer of the edit source, whole: `operations` is what goes on to validation; `proposed`,
@@ -111,6 +113,7 @@ export const EVENT_TYPES: readonly EventType[] = Object.keys({
   task_adopted: 1,
   task_reset: 1,
   constellation_modified: 1,
+  edit_round_started: 1,
   edit_proposed: 1,
   edit_rejected: 1,
   edit_reviewed: 1,

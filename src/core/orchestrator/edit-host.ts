@@ -90,6 +90,7 @@ export class RunEdits {
         run.lifecycle.afterChange();
       },
       isEnded: () => run.isEnded,
+      lastRound: run.state.agent.at(-1)?.round ?? 0,
     };
   }
 }

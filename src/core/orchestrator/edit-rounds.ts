@@ -6,7 +6,7 @@ import { violation, type Violation } from '../editing/violations';
 import type { EventBus } from '../events/event-bus';
 import type { Constellation } from '../model/constellation';
 import type { Dependency } from '../model/types';
-import type { Completion, EditOutcome, EditProposal, EditSource, LockScope } from './edit-source';
+import type { Completion, EditOutcome, EditProposal, EditSource, LockScope, RoundUsage } from './edit-source';
 
 /** What the edit rounds need from the orchestrator. */
 export interface EditHost {
@@ -24,6 +24,8 @@ export interface EditHost {
   /** Called once the lock is released. */
   roundEnded(triggers: readonly string[]): void;
   isEnded(): boolean;
+  /** The number of the last round the run had (a resumed run's journal), else 0. */
+  readonly lastRound: number;
 }
 
 export interface EditRoundOptions {
@@ -55,7 +57,10 @@ export class EditRounds {
   constructor(
     private readonly host: EditHost,
     private readonly options: EditRoundOptions,
-  ) {}
+  ) {
+    // A resumed run numbers its rounds on from the journal's.
+    this.round = host.lastRound;
+  }
 
   /** True while a round is in progress. */
   get isActive(): boolean {
@@ -166,6 +171,7 @@ export class EditRounds {
         if (dep.type === 'conditional' && !dep.when && dep.satisfied === undefined) decisionsNeeded.push(dep);
       }
     }
+    host.events.emit('edit_round_started', { round, triggeredBy: triggers });
     const controller = new AbortController();
     this.controller = controller;
     let timer: { cancel(): void } | undefined;
@@ -175,7 +181,14 @@ export class EditRounds {
     let rejected: { operations: readonly unknown[]; violations: readonly Violation[] } | undefined;
     const previous = this.previous;
     let proposed = 0;
-    const outcome = (o: Omit<EditOutcome, 'round' | 'proposed'> & { proposed?: number }): EditOutcome => ({ round, proposed, ...o });
+    let usage: RoundUsage | undefined;
+    const outcome = (o: Omit<EditOutcome, 'round' | 'proposed' | 'triggeredBy'>): EditOutcome => ({
+      round,
+      triggeredBy: triggers,
+      proposed,
+      ...o,
+      ...(usage ? { usage } : {}),
+    });
     try {
       for (let attempt = 0; attempt <= options.repairRounds; attempt++) {
         let answer: EditProposal | undefined | typeof TIMED_OUT;
@@ -197,16 +210,18 @@ export class EditRounds {
           if (host.isEnded()) return undefined;
           const message = `the edit source failed: ${err instanceof Error ? err.message : String(err)}`;
           host.events.emit('edit_rejected', { round, code: 'source_error', message, violations: [], willRepair: false });
-          return outcome({ outcome: 'source_error', applied: 0 });
+          return outcome({ outcome: 'source_error', applied: 0, message });
         }
         if (host.isEnded()) return undefined;
         if (answer === TIMED_OUT) {
           controller.abort();
           const message = `no edit within ${options.timeoutMs} ms; the batch was dropped and the run continues`;
           host.events.emit('edit_rejected', { round, code: 'timeout', message, violations: [], willRepair: false });
-          return outcome({ outcome: 'timed_out', applied: 0 });
+          return outcome({ outcome: 'timed_out', applied: 0, message });
         }
-        if (!answer) return undefined;
+        if (!answer) return outcome({ outcome: 'no_change', applied: 0 });
+        if (answer.usage) usage = addUsage(usage, answer.usage);
+        if (answer.skipped !== undefined) return outcome({ outcome: 'skipped', applied: 0, message: answer.skipped });
         // Sends the answer back for repair (within the budget), with why it was rejected.
         const reject = (message: string, operations: readonly unknown[], violations: readonly Violation[]) => {
           host.events.emit('edit_rejected', { round, code: 'invalid', message, violations, willRepair: attempt < options.repairRounds });
@@ -255,6 +270,10 @@ export class EditRounds {
       timer?.cancel();
     }
   }
+}
+
+function addUsage(a: RoundUsage | undefined, b: RoundUsage): RoundUsage {
+  return a ? { calls: a.calls + b.calls, inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens } : b;
 }
 
 /** The outcome of an answer that applied (or had nothing to apply), from its review. */

@@ -45,12 +45,28 @@ export interface EditProposal {
   readonly review?: EditReview | undefined;
   /** The batch as the source proposed it, when a review kept only part of it (`operations`). */
   readonly proposed?: readonly unknown[] | undefined;
+  /** What producing this answer cost (language-model calls and tokens), when the source counts it. */
+  readonly usage?: RoundUsage | undefined;
+  /**
+   * Set when the source did not consider the round at all (its budget is used up and it is
+   * paused): why, in words. Nothing is applied; the run goes on unsteered.
+   */
+  readonly skipped?: string | undefined;
+}
+
+/** Language-model calls and tokens. */
+export interface RoundUsage {
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 /** What became of a round's answer: told to the source in the next round, and journaled. */
 export interface EditOutcome {
   readonly round: number;
-  readonly outcome: 'applied' | 'auto_accepted' | 'partially_accepted' | 'rejected_by_user' | 'refused' | 'timed_out' | 'no_change' | 'source_error';
+  /** The completions the round was about. */
+  readonly triggeredBy?: readonly string[] | undefined;
+  readonly outcome: OutcomeKind;
   /** Operations proposed in the round's last answer, and how many of them were applied. */
   readonly proposed: number;
   readonly applied: number;
@@ -60,7 +76,23 @@ export interface EditOutcome {
   readonly violations?: readonly Violation[] | undefined;
   /** Set when the answer said `finish` while tasks were still pending or running. */
   readonly finishRefused?: string | undefined;
+  /** Why the source failed (`source_error`) or did not consider the round (`skipped`). */
+  readonly message?: string | undefined;
+  /** What the round's answers cost, as the source counted it. */
+  readonly usage?: RoundUsage | undefined;
 }
+
+/** How a round ended for its answer. */
+export type OutcomeKind =
+  | 'applied'
+  | 'auto_accepted'
+  | 'partially_accepted'
+  | 'rejected_by_user'
+  | 'refused'
+  | 'timed_out'
+  | 'no_change'
+  | 'source_error'
+  | 'skipped';
 
 /** A review of a proposed batch: who decided, and which of its operations were kept. */
 export interface EditReview {

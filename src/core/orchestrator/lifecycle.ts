@@ -104,6 +104,6 @@ export class Lifecycle {
     const { run } = this;
     const durationMs = run.started ? run.clock.monotonic() - this.startMono : 0;
     const state = this.endReason?.code === 'stalled' ? 'failed' : run.constellation.state;
-    return buildReport(run.runId, run.constellation, state, this.endReason, run.metrics.summary(durationMs, run.edits?.rounds ?? 0));
+    return buildReport(run.runId, run.constellation, state, this.endReason, run.metrics.summary(durationMs, run.edits?.rounds ?? 0), run.state.agent);
   }
 }

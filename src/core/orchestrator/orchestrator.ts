@@ -10,6 +10,7 @@ import type { RunReport } from '../report/run-report';
 import { computeRanks } from '../scheduling/ranks';
 import { applyEvent } from '../state/apply-event';
 import { newRunState, type RunState } from '../state/run-state';
+import type { AgentRound } from '../state/agent-timeline';
 import type { AssignmentStrategy } from './assignment';
 import { Attempts } from './attempts';
 import { DevicePool, type DeviceAvailability, type DeviceSpec } from './device-pool';
@@ -40,6 +41,8 @@ export interface OrchestratorOptions {
   readonly startSeq?: number | undefined;
   /** Tasks that were running when a previous process died; announced and re-run. */
   readonly interrupted?: readonly { taskId: string; device?: string | undefined; attempt: number }[] | undefined;
+  /** The agent's rounds so far (resume): the timeline goes on from them. */
+  readonly agentTimeline?: readonly AgentRound[] | undefined;
 }
 
 /**
@@ -67,7 +70,7 @@ export class Orchestrator {
     this.runId = options.runId ?? (options.ids ?? randomIds).newId();
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
-    this.state = newRunState(constellation, options.startSeq ?? 0);
+    this.state = newRunState(constellation, options.startSeq ?? 0, options.agentTimeline);
     const state = this.state;
     this.events = new EventBus(this.runId, clock, logger, { startSeq: options.startSeq ?? 0, apply: (e) => applyEvent(state, e) });
     this.devices = options.devices instanceof DevicePool ? options.devices : new DevicePool(options.devices);

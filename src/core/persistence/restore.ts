@@ -4,6 +4,7 @@ import { planFromJson } from '../io/plan-file';
 import type { Constellation } from '../model/constellation';
 import { ConstellationError } from '../model/errors';
 import { applyEvent, takeOver } from '../state/apply-event';
+import { foldAgentEvent, isAgentEvent } from '../state/agent-timeline';
 import { newRunState, type RunEnd, type RunState } from '../state/run-state';
 import type { JournalStore } from './store';
 
@@ -57,7 +58,7 @@ export function restoreRun(store: JournalStore, runId: string, options: { takeOv
 
 /**
  * The fold behind {@link restoreRun}: a snapshot's state, then every later event of the log
- * through `applyEvent`. `onApplied` sees the state after each event (tests compare it with the
+ * through `applyEvent` (the agent's timeline from every edit event of the log, before and after). `onApplied` sees the state after each event (tests compare it with the
  * live run's at the same event).
  */
 export function foldJournal(
@@ -80,6 +81,8 @@ export function foldJournal(
     if (event.seq <= snapshot.seq) {
       // Snapshots of the first format did not record how the run ended: the log says.
       if (snapshot.version === 1) foldRunEnd(state, event);
+      // The agent's timeline is not in snapshots: the whole log tells it.
+      if (isAgentEvent(event)) foldAgentEvent(state.agent, event);
       continue;
     }
     if (event.type === 'constellation_modified') {

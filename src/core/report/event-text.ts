@@ -1,7 +1,7 @@
 import type { EditDiff } from '../editing/editor';
 import type { RunEvent } from '../events/event-map';
 import type { Constellation } from '../model/constellation';
-import { formatDuration, oneLine, plural } from './words';
+import { clipLine, formatDuration, oneLine, plural } from './words';
 
 /**
  * Events worded for people, for both front ends: {@link describeEvent} for a run's log (the
@@ -72,9 +72,9 @@ export function describeEvent(e: RunEvent, c: Constellation): EventLine | undefi
       return { verb: 'review', icon: '✎', tone: e.decision === 'rejected' ? 'warn' : 'info', text: `edit round ${e.round} ${e.decision.replace('_', '-')}: ${e.accepted.length} of ${e.proposed} operation(s) kept${e.reason ? ` (${JSON.stringify(e.reason)})` : ''}` };
     case 'edit_outcome':
       // The other outcomes have their line already (edits, reviews, rejections).
-      return e.outcome === 'refused'
-        ? { verb: 'dropped', icon: '✎', tone: 'bad', text: `edit round ${e.round} dropped: the batch was still invalid after the repair attempts; nothing was applied` }
-        : undefined;
+      if (e.outcome === 'refused') return { verb: 'dropped', icon: '✎', tone: 'bad', text: `edit round ${e.round} dropped: the batch was still invalid after the repair attempts; nothing was applied` };
+      if (e.outcome === 'skipped') return { verb: 'agent', icon: '‖', tone: 'warn', text: `edit round ${e.round}: the agent was not asked (${clipLine(e.message ?? 'paused', 160)})` };
+      return undefined;
     case 'run_paused':
       return { verb: 'paused', icon: '‖', tone: 'warn', text: 'run paused: nothing new starts' };
     case 'run_resumed':

@@ -1,5 +1,6 @@
 import { setOwn } from '../model/records';
 import type { RunReport } from './run-report';
+import type { AgentRound } from '../state/agent-timeline';
 
 /** One task in the `--json` report: every key present, `null` where there is nothing. */
 export interface JsonTaskReport {
@@ -22,7 +23,16 @@ export interface JsonReport {
   readonly counts: RunReport['counts'];
   readonly tasks: Record<string, JsonTaskReport>;
   readonly metrics: RunReport['metrics'];
+  /** The agent's rounds, oldest first (present when the run was steered). */
+  readonly agent?: readonly JsonAgentRound[];
   readonly journal?: string;
+}
+
+/** One round of the agent's timeline in `--json`: times as ISO text. */
+export type JsonAgentRound = Omit<AgentRound, 'startedAt' | 'endedAt' | 'outcome'> & { readonly startedAt: string; readonly endedAt: string | null; readonly outcome: string | null };
+
+function jsonRound(r: AgentRound): JsonAgentRound {
+  return { ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt !== undefined ? new Date(r.endedAt).toISOString() : null, outcome: r.outcome ?? null };
 }
 
 export function toJsonReport(report: RunReport, journalDir?: string): JsonReport {
@@ -47,6 +57,7 @@ export function toJsonReport(report: RunReport, journalDir?: string): JsonReport
     counts: report.counts,
     tasks,
     metrics: report.metrics,
+    ...(report.agent ? { agent: report.agent.map(jsonRound) } : {}),
     ...(journalDir !== undefined ? { journal: journalDir } : {}),
   };
 }

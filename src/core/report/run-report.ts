@@ -3,6 +3,7 @@ import type { Constellation } from '../model/constellation';
 import type { ConstellationState, TaskError, TaskStatus } from '../model/types';
 import type { RunEndReason } from '../events/event-map';
 import type { RunMetrics } from '../orchestrator/metrics';
+import type { AgentRound } from '../state/agent-timeline';
 
 /** One task in a final report. */
 export interface TaskReport {
@@ -25,6 +26,8 @@ export interface RunReport {
   readonly counts: Readonly<Record<TaskStatus, number>>;
   readonly tasks: Readonly<Record<string, TaskReport>>;
   readonly metrics: RunMetrics;
+  /** The agent's timeline, when an agent (or any edit source) steered the run. */
+  readonly agent?: readonly AgentRound[] | undefined;
 }
 
 export function buildReport(
@@ -33,6 +36,7 @@ export function buildReport(
   state: ConstellationState,
   reason: RunEndReason | undefined,
   metrics: RunMetrics,
+  agent?: readonly AgentRound[],
 ): RunReport {
   const tasks: Record<string, TaskReport> = {};
   for (const t of c.tasks()) {
@@ -55,5 +59,6 @@ export function buildReport(
     counts: { ...c.statusCounts() },
     tasks,
     metrics,
+    ...(agent && agent.length > 0 ? { agent } : {}),
   };
 }

@@ -44,6 +44,12 @@ export function oneLine(s: string): string {
   return s.replace(ANSI_SEQUENCE, '').replace(/\t/g, '  ').replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trimEnd();
 }
 
+/** {@link oneLine}, cut to `max` characters with an ellipsis. */
+export function clipLine(s: string, max: number): string {
+  const line = oneLine(s);
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** A short JSON rendering of a value for one table cell or line. */
 export function preview(value: unknown, max = 60): string {
   if (value === undefined) return '';

@@ -1,6 +1,7 @@
 import type { RunEvent } from '../events/event-map';
 import type { Task, TaskStatus } from '../model/types';
 import type { RunState } from './run-state';
+import { foldAgentEvent } from './agent-timeline';
 
 let isoMs = Number.NaN;
 let iso = '';
@@ -119,11 +120,14 @@ export function applyEvent(state: RunState, e: RunEvent): void {
         set(t, 'pending');
       }
       return;
-    case 'constellation_modified':
+    case 'edit_round_started':
     case 'edit_proposed':
     case 'edit_rejected':
     case 'edit_reviewed':
     case 'edit_outcome':
+      foldAgentEvent(state.agent, e);
+      return;
+    case 'constellation_modified':
     case 'device_status_changed':
       return;
     default:

@@ -1,6 +1,7 @@
 import type { RunEndReason } from '../events/event-map';
 import type { Constellation } from '../model/constellation';
 import type { ConstellationState } from '../model/types';
+import type { AgentRound } from './agent-timeline';
 
 /** How a run ended, as its end event says. */
 export interface RunEnd {
@@ -22,8 +23,10 @@ export interface RunState {
   ended?: RunEnd | undefined;
   /** Set while the run is let go of by every process (until one resumes it). */
   detached?: { readonly reason: string; readonly at: number } | undefined;
+  /** The agent's rounds, oldest first (see {@link AgentRound}). */
+  readonly agent: AgentRound[];
 }
 
-export function newRunState(constellation: Constellation, seq = 0): RunState {
-  return { constellation, seq, paused: false };
+export function newRunState(constellation: Constellation, seq = 0, agent: readonly AgentRound[] = []): RunState {
+  return { constellation, seq, paused: false, agent: structuredClone([...agent]) };
 }

@@ -3,7 +3,7 @@ import type { EditReviewer, ProposedBatch, ReviewVerdict } from '../../agent/rev
 import { previewBatch } from '../../core/editing/preview';
 import { toPlanFile } from '../../core/io/plan-file';
 import { CONTEXT } from '../constants';
-import { describeOperation } from './describe-operation';
+import { describeOperation } from '../../core/report/operation-words';
 
 export const REVIEW_SCHEME = 'constellation-review';
 

@@ -15,6 +15,18 @@ export class LmChatModel implements ChatModel {
     this.maxInputTokens = model.maxInputTokens;
   }
 
+  async countTokens(text: string, signal: AbortSignal): Promise<number> {
+    const cts = new vscode.CancellationTokenSource();
+    const abort = () => cts.cancel();
+    signal.addEventListener('abort', abort);
+    try {
+      return await this.model.countTokens(text, cts.token);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      cts.dispose();
+    }
+  }
+
   async send(messages: readonly ChatMessage[], signal: AbortSignal, onText?: (chunk: string) => void): Promise<ChatReply> {
     const cts = new vscode.CancellationTokenSource();
     const abort = () => cts.cancel();

@@ -5,7 +5,7 @@ import type { ExtensionCtx } from '../context';
 import type { RunHandle } from '../run/run-service';
 import { isActive, runStateOf } from '../run/run-handle';
 import { describeViolations } from '../../agent/prompts/repair-prompt';
-import { describeOperation } from './describe-operation';
+import { describeOperation } from '../../core/report/operation-words';
 
 export const TOOLS = { read: 'constellation_get_constellation', propose: 'constellation_propose_edit' } as const;
 

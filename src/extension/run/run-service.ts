@@ -40,6 +40,7 @@ interface StartOptions {
   readonly runId?: string;
   readonly startSeq?: number;
   readonly interrupted?: RunSetup['interrupted'];
+  readonly agentTimeline?: RunSetup['agentTimeline'];
   /** The journal's facts of a resumed run (kept as they are). */
   readonly meta?: Record<string, unknown>;
   readonly continues?: string | undefined;
@@ -163,7 +164,7 @@ export class RunService implements vscode.Disposable {
     if (!run.journal) throw new Error(`run ${run.id} has no journal to resume from`);
     const restored = restoreRun(run.journal, run.id);
     if (restored.ended) throw new Error(`run ${run.id} already ended (${restored.ended.state})`);
-    return this.startConstellation(run.planUri, restored.constellation, { runId: run.id, startSeq: restored.lastSeq, interrupted: restored.interrupted, meta: restored.meta, continues: run.continues, replaces: run });
+    return this.startConstellation(run.planUri, restored.constellation, { runId: run.id, startSeq: restored.lastSeq, interrupted: restored.interrupted, agentTimeline: restored.state.agent, meta: restored.meta, continues: run.continues, replaces: run });
   }
 
   /** Past runs this workspace's windows started and let go of, which nobody runs now. */
@@ -185,6 +186,7 @@ export class RunService implements vscode.Disposable {
       runId: opts.runId,
       startSeq: opts.startSeq,
       interrupted: opts.interrupted,
+      agentTimeline: opts.agentTimeline,
     };
     const store = journalRoot !== undefined ? new FileJournalStore(journalRoot) : undefined;
     const startedAt = typeof opts.meta?.startedAt === 'string' ? Date.parse(opts.meta.startedAt) : Date.now();
