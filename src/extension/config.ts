@@ -43,6 +43,10 @@ export const config = {
   agentRepairRounds(): number {
     return clampInt(section().get<number>('agent.repairRounds', 2), 0, 10);
   },
+  /** The agent's budget per run: tokens and calls (0: no limit). */
+  agentBudget(): { maxTokens: number; maxCalls: number } {
+    return { maxTokens: clampInt(section().get<number>('agent.maxTokensPerRun', 1_000_000), 0, 1e12), maxCalls: clampInt(section().get<number>('agent.maxCallsPerRun', 100), 0, 1e9) };
+  },
   /** How long the local device keeps what it ran for a window that went away, and stays up idle. */
   runsKeepMs(): number {
     return clampInt(section().get<number>('runs.keepMinutes', 10), 1, 1440) * 60_000;

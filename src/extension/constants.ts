@@ -19,6 +19,7 @@ export const COMMANDS = {
   acceptEdit: 'constellation.acceptEdit',
   rejectEdit: 'constellation.rejectEdit',
   chooseEdits: 'constellation.chooseEdits',
+  showAgentRound: 'constellation.showAgentRound',
   resumeRun: 'constellation.resumeRun',
   rerun: 'constellation.rerun',
   rerunFromFailure: 'constellation.rerunFromFailure',

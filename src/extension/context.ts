@@ -6,6 +6,7 @@ import type { DagPanels } from './dag/dag-panels';
 import type { PlanDiagnostics } from './diagnostics/plan-diagnostics';
 import type { TaskTerminals } from './terminals/terminals';
 import type { EditReviews } from './agent/edit-review';
+import type { AgentNotices } from './agent/agent-notices';
 import type { DeviceFleet } from '../devices/fleet';
 import type { DeviceProfileLike } from '../agent/prompts/create-prompt';
 import type { DevicesTree } from './views/devices-tree';
@@ -24,6 +25,7 @@ export interface ExtensionCtx {
   readonly dags: DagPanels;
   readonly registry: DeviceRegistry;
   readonly reviews: EditReviews;
+  readonly agentNotices: AgentNotices;
   /** The device fleets a run would use now (starts the local device on demand). */
   readonly fleets: () => Promise<DeviceFleet[]>;
   /** Profiles of the devices connected now, as the agent is told about them. */

@@ -20,6 +20,7 @@ import { RunsTree } from './views/runs-tree';
 import { RunStatusBar } from './views/status-bar';
 import { EditReviews } from './agent/edit-review';
 import { RunAgents } from './agent/run-agent';
+import { AgentNotices } from './agent/agent-notices';
 import { registerLmTools } from './agent/lm-tools';
 import type { DeviceProfileLike } from '../agent/prompts/create-prompt';
 
@@ -74,10 +75,11 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
   const terminals = new TaskTerminals(runs, (run, taskId) => runTaskAgain(ctx, run, taskId));
   const diagnostics = new PlanDiagnostics(() => [config.localDeviceId()]);
   const dags = new DagPanels(runs, extension.extensionUri, log, reviews);
-  ctx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, reviews, fleets, profiles };
+  const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
+  const agentNotices = new AgentNotices(runs, runsTree, runsView, log);
+  ctx = { extension, log, local, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, reviews, agentNotices, fleets, profiles };
   const statusBar = new RunStatusBar(runs);
 
-  const runsView = vscode.window.createTreeView(VIEWS.runs, { treeDataProvider: runsTree, showCollapseAll: true });
   const devicesView = vscode.window.createTreeView(VIEWS.devices, { treeDataProvider: devicesTree });
   const badge = runs.onDidChange(() => {
     const active = runs.runs.filter(isActive).length;
@@ -85,7 +87,7 @@ export function activate(extension: vscode.ExtensionContext): ConstellationApi {
     void vscode.commands.executeCommand('setContext', CONTEXT.running, active > 0);
     void vscode.commands.executeCommand('setContext', CONTEXT.hasRuns, runs.runs.length > 0);
   });
-  extension.subscriptions.push(log, reviews, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
+  extension.subscriptions.push(log, reviews, agentNotices, runs, runsTree, devicesTree, terminals, diagnostics, dags, registry, runsView, devicesView, badge, statusBar);
   for (const [id, factory] of Object.entries(COMMAND_TABLE) as [CommandId, (typeof COMMAND_TABLE)[CommandId]][]) {
     extension.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, log, factory(ctx))));
   }

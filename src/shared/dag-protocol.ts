@@ -42,6 +42,16 @@ export interface TaskDetails {
   readonly canRetry: boolean;
 }
 
+/** One round of the agent, in words, for the details pane. */
+export interface AgentRoundView {
+  readonly round: number;
+  /** `Round 3 · rejected by the user · 0 of 1 operation applied`. */
+  readonly title: string;
+  /** `good`: applied or nothing to do; `warn`: not as proposed; `bad`: refused or failed; `busy`: still going. */
+  readonly tone: 'good' | 'warn' | 'bad' | 'busy';
+  readonly lines: readonly string[];
+}
+
 export type HostMessage =
   | { readonly type: 'snapshot'; readonly seq: number; readonly runId: string; readonly title: string; readonly nodes: readonly DagNode[]; readonly edges: readonly DagEdge[]; readonly state: string }
   | {
@@ -54,6 +64,8 @@ export type HostMessage =
     }
   | { readonly type: 'details'; readonly task: TaskDetails }
   | { readonly type: 'gone'; readonly message: string }
+  /** The agent's timeline, newest round first: `summary` is the toolbar's button; empty clears it. */
+  | { readonly type: 'agent'; readonly summary: string; readonly rounds: readonly AgentRoundView[] }
   /** An agent batch waiting for review: the tasks it touches and a one-line summary; empty clears it. */
   | { readonly type: 'proposal'; readonly touched: readonly string[]; readonly summary: string };
 

@@ -90,6 +90,7 @@ describe('agent: plans from a request through vscode.lm', () => {
     assert.match(lastUser(model.received[1]), /line 1, column \d+/, 'the JSON error, with its place, went back');
     assert.match(lastUser(model.received[2]), /tasks\[0\]\.priority/, 'the schema error, with its path, went back');
     assert.match(lastUser(model.received[3]), /cycle/, 'the cycle went back');
+    assert.equal(path.basename(file), 'fetch-and-sum.constellation.json', 'the file is named after the plan');
     const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as { request: string; tasks: unknown[] };
     assert.equal(plan.tasks.length, 2);
     assert.equal(plan.request, 'fetch the numbers, then add them up');
@@ -194,7 +195,7 @@ describe('agent: edits while a run goes on', () => {
     // Round 2 covers `side`, which finished during round 1's review.
     await until('the second review', () => a.ctx.reviews.pending.length === 1);
     assert.match(lastUser(model.received[1]), /side[^\n]*just finished/, 'a completion during the review joined the next batch');
-    await vscode.commands.executeCommand(COMMANDS.rejectEdit);
+    await vscode.commands.executeCommand(COMMANDS.rejectEdit, undefined, '');
     await until('the third review', () => a.ctx.reviews.pending.length === 1 && model.received.length >= 3);
     assert.equal(run.constellation.hasTask('rejected1'), false, 'a rejected batch changes nothing');
     await vscode.commands.executeCommand(COMMANDS.acceptEdit);
@@ -225,6 +226,8 @@ describe('agent: edits while a run goes on', () => {
     const report = await run.orchestrator!.run();
     assert.equal(report.state, 'completed');
     assert.ok(events.some((e) => e.type === 'edit_rejected' && e.code === 'timeout'), 'the round timed out');
+    assert.equal(run.orchestrator!.state.agent[0]?.outcome, 'timed_out', 'the timeline says so');
+    assert.ok(a.ctx.agentNotices.raised.some((m) => m.includes(`'${run.name}'`) && /round 1 .*timed out, dropped/.test(m)), 'and so does a notification');
     const bStarted = events.find((e) => e.type === 'task_started' && e.taskId === 'b');
     assert.ok(bStarted && bStarted.timestamp - t0 >= 4000, 'b waited for the round (the lock), then ran after the timeout');
   });

@@ -1,4 +1,4 @@
-import type { DagEdge, DagNode, HostMessage, TaskDetails, WebviewMessage } from '../../src/shared/dag-protocol';
+import type { AgentRoundView, DagEdge, DagNode, HostMessage, TaskDetails, WebviewMessage } from '../../src/shared/dag-protocol';
 import { bounds, draw, drawMinimap, hit, type View } from './render';
 import { badge, button } from './ui';
 
@@ -175,6 +175,12 @@ function onMessage(m: HostMessage): void {
       details.hidden = false;
       details.textContent = m.message;
       return;
+    case 'agent':
+      agentRounds = m.rounds;
+      agentButton.textContent = m.summary;
+      agentButton.hidden = m.summary === '';
+      if (showingAgent) showAgent();
+      return;
     case 'proposal':
       proposed = new Set(m.touched);
       proposal.textContent = m.summary;
@@ -205,7 +211,42 @@ function section(label: string, text: string | undefined): HTMLElement[] {
   return [h, pre];
 }
 
+/** The agent's rounds, newest first, and whether the details pane shows them. */
+let agentRounds: readonly AgentRoundView[] = [];
+let showingAgent = false;
+
+function showAgent(): void {
+  showingAgent = true;
+  details.hidden = false;
+  const h = document.createElement('h3');
+  h.textContent = 'Agent';
+  const list = document.createElement('div');
+  list.className = 'rounds';
+  for (const r of agentRounds) {
+    const item = document.createElement('details');
+    item.className = `round ${r.tone}`;
+    item.dataset.round = String(r.round);
+    // The newest round and every setback open; the rest fold.
+    item.open = r === agentRounds[0] || r.tone === 'warn' || r.tone === 'bad';
+    const summary = document.createElement('summary');
+    summary.textContent = r.title;
+    const pre = document.createElement('pre');
+    pre.textContent = r.lines.join('\n');
+    item.append(summary, pre);
+    list.append(item);
+  }
+  const close = button('Close', () => {
+    details.hidden = true;
+    showingAgent = false;
+  }, 'secondary', 'Close details');
+  const empty = document.createElement('p');
+  empty.className = 'meta';
+  empty.textContent = 'No round yet: the agent is asked when tasks finish.';
+  details.replaceChildren(h, close, agentRounds.length > 0 ? list : empty);
+}
+
 function showDetails(t: TaskDetails): void {
+  showingAgent = false;
   details.hidden = false;
   const h = document.createElement('h3');
   h.textContent = t.name || t.id;
@@ -275,7 +316,10 @@ legend.className = 'legend';
 const proposal = document.createElement('span');
 proposal.className = 'proposal';
 proposal.hidden = true;
-toolbar.append(title, state, proposal, legend, button('Fit', fitClicked, 'secondary', 'Fit the whole graph'), button('+', () => ((autoFit = false), zoom(1.25)), 'icon', 'Zoom in'), button('−', () => ((autoFit = false), zoom(0.8)), 'icon', 'Zoom out'));
+const agentButton = button('Agent', showAgent, 'secondary', "The agent's rounds: what it proposed and what became of it");
+agentButton.className = 'agent';
+agentButton.hidden = true;
+toolbar.append(title, state, proposal, legend, agentButton, button('Fit', fitClicked, 'secondary', 'Fit the whole graph'), button('+', () => ((autoFit = false), zoom(1.25)), 'icon', 'Zoom in'), button('−', () => ((autoFit = false), zoom(0.8)), 'icon', 'Zoom out'));
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => onMessage(e.data));
 new ResizeObserver(resize).observe(stage);
 post({ type: 'ready' });

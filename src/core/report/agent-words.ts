@@ -25,6 +25,7 @@ export const REASON_LINE_CHARS = 160;
 
 /** How a round stands: its outcome, or what it waits for. `ended`: the run is over (a round without outcome was cut off). */
 export function roundState(r: AgentRound, ended: boolean): string {
+  if (r.outcome === 'skipped' && r.usage && r.usage.calls > 0) return 'cut short (agent paused)';
   if (r.outcome) return r.finishRefused && r.outcome !== 'refused' ? `${OUTCOME_WORDS[r.outcome]}; finish refused` : OUTCOME_WORDS[r.outcome];
   if (ended) return 'cut off when the run ended';
   return r.status !== undefined || r.proposed.length > 0 ? 'waiting for review' : 'asking the model';

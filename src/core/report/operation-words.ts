@@ -3,6 +3,11 @@ import { clipLine } from './words';
 
 /** One line per edit operation, for the review checklist, the agent's timeline and notifications. */
 export function describeOperation(op: Operation): string {
+  // Ids of dependencies are free text: whatever they hold stays on the one line.
+  return clipLine(words(op), 300);
+}
+
+function words(op: Operation): string {
   switch (op.op) {
     case 'add_task': {
       const t = op.task;

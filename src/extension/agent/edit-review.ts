@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import type { EditReviewer, ProposedBatch, ReviewVerdict } from '../../agent/reviewing-edit-source';
 import { previewBatch } from '../../core/editing/preview';
 import { toPlanFile } from '../../core/io/plan-file';
-import { CONTEXT } from '../constants';
+import { COMMANDS, CONTEXT } from '../constants';
 import { describeOperation } from '../../core/report/operation-words';
+import { clipLine } from '../../core/report/words';
 
 export const REVIEW_SCHEME = 'constellation-review';
 
@@ -58,10 +59,12 @@ export class EditReviews implements vscode.Disposable {
       this.log.warn(`review preview failed: ${preview.violations.map((v) => v.message).join('; ')}`);
     }
     const id = `${Date.now().toString(36)}-${batch.round}`;
-    const before = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/before.constellation.json` });
-    const after = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/after.constellation.json` });
-    this.docs.set(before.path, `${JSON.stringify(toPlanFile(batch.constellation), null, 2)}\n`);
-    this.docs.set(after.path, preview.ok ? `${JSON.stringify(preview.plan, null, 2)}\n` : `// preview unavailable\n${JSON.stringify(batch.operations, null, 2)}\n`);
+    // JSON with comments: both sides open with the agent's reason and the operations in words (the same on both, so the diff shows only the edit).
+    const before = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/before.constellation.jsonc` });
+    const after = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/after.constellation.jsonc` });
+    const header = reviewHeader(runName, batch);
+    this.docs.set(before.path, `${header}${JSON.stringify(toPlanFile(batch.constellation), null, 2)}\n`);
+    this.docs.set(after.path, `${header}${preview.ok ? JSON.stringify(preview.plan, null, 2) : `// preview unavailable\n${JSON.stringify(batch.operations, null, 2)}`}\n`);
     return new Promise<ReviewVerdict>((resolve) => {
       let done = false;
       const pending: PendingReview = {
@@ -98,7 +101,8 @@ export class EditReviews implements vscode.Disposable {
 
   private async show(p: PendingReview): Promise<void> {
     const n = p.batch.operations.length;
-    const title = `Agent edit · ${p.runName} · round ${p.batch.round} (${n} operation${n === 1 ? '' : 's'})`;
+    const reason = p.batch.reason ? `: ${clipLine(p.batch.reason, 80)}` : '';
+    const title = `Agent edit · ${p.runName} · round ${p.batch.round} (${n} operation${n === 1 ? '' : 's'})${reason}`;
     const focused = vscode.window.state.focused;
     await vscode.commands.executeCommand('vscode.diff', p.before, p.after, title, { preview: false, preserveFocus: !focused });
     // Decided while the diff was opening (from the palette, a notification, a script): close it.
@@ -110,7 +114,7 @@ export class EditReviews implements vscode.Disposable {
       const pick = await vscode.window.showInformationMessage(`The agent proposes ${n} edit${n === 1 ? '' : 's'} to '${p.runName}'. New tasks wait for your decision.`, 'Review', 'Accept', 'Reject');
       if (pick === 'Review') await vscode.commands.executeCommand('vscode.diff', p.before, p.after, title, { preview: false });
       else if (pick === 'Accept') this.accept(p);
-      else if (pick === 'Reject') this.reject(p);
+      else if (pick === 'Reject') await vscode.commands.executeCommand(COMMANDS.rejectEdit, p.after);
     }
   }
 
@@ -124,8 +128,9 @@ export class EditReviews implements vscode.Disposable {
     p.settle({ accepted: p.batch.operations.map((_, i) => i) });
   }
 
-  reject(p: PendingReview): void {
-    p.settle({ accepted: [] });
+  /** Rejects the whole batch; `reason` (optional) is journaled and told to the agent. */
+  reject(p: PendingReview, reason?: string): void {
+    p.settle({ accepted: [], ...(reason?.trim() ? { reason } : {}) });
   }
 
   /** Keeps the chosen operations, after checking the subset on its own. */
@@ -167,6 +172,20 @@ export class EditReviews implements vscode.Disposable {
     this.opened.dispose();
     this.changedList.dispose();
   }
+}
+
+/** The comment block both sides of a review open with: who proposes what, and why, in words. */
+function reviewHeader(runName: string, batch: ProposedBatch): string {
+  const n = batch.operations.length;
+  const lines = [
+    `Agent edit to '${clipLine(runName, 80)}', round ${batch.round}: ${n} operation${n === 1 ? '' : 's'}${batch.status === 'finish' ? ' (the agent then considers the work done)' : ''}`,
+    `Reason: ${batch.reason ? JSON.stringify(clipLine(batch.reason, 1000)) : '(none given)'}`,
+    ...batch.operations.slice(0, 40).map((op, i) => `  ${i + 1}. ${describeOperation(op)}`),
+    ...(n > 40 ? [`  … and ${n - 40} more`] : []),
+    'Accept, Reject (with a reason) or Choose Operations from the editor title.',
+  ];
+  // A line comment cannot be closed early by what the model wrote: newlines are gone (clipLine).
+  return `${lines.map((l) => `// ${l}`).join('\n')}\n`;
 }
 
 function activeDiffUri(): vscode.Uri | undefined {

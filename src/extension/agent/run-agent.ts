@@ -1,4 +1,6 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { AgentBudget, type BudgetReached } from '../../agent/budget';
+import { formatCount } from '../../core/report/words';
 import { AgentEditSource } from '../../agent/agent-edit-source';
 import { AgentStats } from '../../agent/chat-model';
 import type { DeviceProfileLike } from '../../agent/prompts/create-prompt';
@@ -14,6 +16,8 @@ export interface RunAgent {
   readonly source: EditSource;
   readonly model: string;
   readonly stats: AgentStats;
+  /** What it may use; paused once spent, until the user gives it more. */
+  readonly budget: AgentBudget;
 }
 
 /**
@@ -44,15 +48,32 @@ export class RunAgents {
       return undefined;
     }
     const stats = new AgentStats();
+    const budget = new AgentBudget(config.agentBudget(), stats, (reached) => void this.askToGoOn(runName(), budget, reached));
     const agent = new AgentEditSource({
       model,
       request,
       devices: this.devices,
       stats,
+      budget,
       onExchange: (x) => this.log.trace(`agent ${x.mode} round ${x.round ?? '-'} attempt ${x.attempt}: ${x.reply.text.length} chars back`),
     });
     const source = new ReviewingEditSource(agent, this.reviews.reviewerFor(runName), () => config.agentAutoAccept());
     this.log.info(`run of '${constellation.info.name}' is steered by ${model.name}${config.agentAutoAccept() ? ' (auto-accept)' : ''}`);
-    return { source, model: model.name, stats };
+    return { source, model: model.name, stats, budget };
+  }
+
+  /** The budget is spent: the agent pauses, the run goes on, and the user decides whether it goes on with a new budget. */
+  private async askToGoOn(runName: string, budget: AgentBudget, reached: BudgetReached): Promise<void> {
+    const more = config.agentBudget();
+    this.log.warn(`agent of '${runName}' paused: its budget of ${reached.what} is used up (${reached.calls} calls, ${reached.tokens} tokens); the run goes on unsteered`);
+    const goOn = `Go On (+${[more.maxTokens ? `${formatCount(more.maxTokens)} tokens` : '', more.maxCalls ? `${more.maxCalls} calls` : ''].filter(Boolean).join(', ') || 'no limit'})`;
+    const pick = await vscode.window.showWarningMessage(
+      `The agent steering '${runName}' used its budget of ${reached.what} (${reached.calls} calls, ${formatCount(reached.tokens)} tokens) and is paused; the run goes on without it.`,
+      goOn,
+      'Keep Paused',
+    );
+    if (pick !== goOn) return;
+    budget.extend(more.maxTokens || more.maxCalls ? more : { maxTokens: Number.MAX_SAFE_INTEGER, maxCalls: Number.MAX_SAFE_INTEGER });
+    this.log.info(`agent of '${runName}' goes on with a new budget`);
   }
 }

@@ -18,3 +18,16 @@ export async function writeNewPlan(base: string, text: string): Promise<vscode.U
     }
   }
 }
+
+/** A file name's stem from a plan's name: `Nightly build & test` → `nightly-build-test`. */
+export function slugOf(name: string, fallback = 'plan'): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return slug || fallback;
+}

@@ -1,8 +1,11 @@
 import type { Operation } from '../../core/editing/operations';
 import { isTerminal, type Task } from '../../core/model/types';
-import { isActive, runStateOf, startTime } from '../run/run-handle';
+import { hasEnded, isActive, runStateOf, startTime, timelineOf } from '../run/run-handle';
+import { roundChange, roundDetails, roundState } from '../../core/report/agent-words';
+import { isSetback, type AgentRound } from '../../core/state/agent-timeline';
+import { plural } from '../../core/report/words';
 import { layeredLayout } from '../../shared/dag-layout';
-import type { DagEdge, DagNode, HostMessage, TaskDetails } from '../../shared/dag-protocol';
+import type { AgentRoundView, DagEdge, DagNode, HostMessage, TaskDetails } from '../../shared/dag-protocol';
 import type { RunHandle } from '../run/run-service';
 
 const MAX_TEXT = 4_000;
@@ -94,4 +97,32 @@ export function proposalOf(run: RunHandle, operations: readonly Operation[] | un
   const other = operations.length - added;
   const parts = [added > 0 ? `+${added} task${added === 1 ? '' : 's'}` : '', other > 0 ? `${other} change${other === 1 ? '' : 's'}` : ''].filter(Boolean);
   return { type: 'proposal', touched: [...touched], summary: `Agent proposes ${parts.join(', ')}: review it in the editor` };
+}
+
+/** Rounds sent to the panel, newest first; older ones are counted. */
+const MAX_PANEL_ROUNDS = 100;
+
+function toneOf(r: AgentRound): AgentRoundView['tone'] {
+  if (!r.outcome) return 'busy';
+  if (r.outcome === 'refused' || r.outcome === 'source_error' || r.outcome === 'gave_up') return 'bad';
+  return isSetback(r) || r.outcome === 'partially_accepted' || r.outcome === 'skipped' ? 'warn' : 'good';
+}
+
+/** The agent's timeline for the panel's details (empty when no agent steered the run). */
+export function agentOf(run: RunHandle): Extract<HostMessage, { type: 'agent' }> {
+  const rounds = timelineOf(run);
+  if (rounds.length === 0 && !run.agent) return { type: 'agent', summary: '', rounds: [] };
+  const ended = hasEnded(run);
+  const setbacks = rounds.filter(isSetback).length;
+  const summary = `Agent: ${plural(rounds.length, 'round')}${setbacks > 0 ? `, ${setbacks} not applied` : ''}`;
+  const views = [...rounds]
+    .reverse()
+    .slice(0, MAX_PANEL_ROUNDS)
+    .map((r): AgentRoundView => ({
+      round: r.round,
+      title: [`Round ${r.round}`, roundState(r, ended), roundChange(r)].filter(Boolean).join(' · '),
+      tone: toneOf(r),
+      lines: roundDetails(r, ended).slice(1),
+    }));
+  return { type: 'agent', summary, rounds: views };
 }

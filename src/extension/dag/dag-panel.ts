@@ -8,7 +8,8 @@ import { webviewMessageSchema, type HostMessage, type WebviewMessage } from '../
 import { COMMANDS } from '../constants';
 import type { RunHandle, RunService } from '../run/run-service';
 import { isActive, runStateOf, startTime } from '../run/run-handle';
-import { deltaOf, detailsOf, proposalOf, snapshotOf } from './dag-model';
+import { agentOf, deltaOf, detailsOf, proposalOf, snapshotOf } from './dag-model';
+import { isAgentEvent } from '../../core/state/agent-timeline';
 
 export const DAG_VIEW_TYPE = 'constellation.dag';
 
@@ -67,6 +68,7 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
     if (!('taskId' in e)) {
       if (e.type === 'constellation_modified') this.post(snapshotOf(this.run, ++this.seq));
       else this.schedule();
+      if (isAgentEvent(e)) this.post(agentOf(this.run));
       return;
     }
     if (e.type === 'task_output') return;
@@ -107,6 +109,7 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
       case 'resync':
         this.post(snapshotOf(this.run, ++this.seq));
         if (this.proposal) this.post(proposalOf(this.run, this.proposal));
+        this.post(agentOf(this.run));
         return;
       case 'select':
         this.selected = m.id;

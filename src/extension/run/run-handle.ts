@@ -9,6 +9,7 @@ import type { RunSummary } from '../../runtime/run-history';
 import type { OutputBuffer } from './output-buffer';
 import type { RunAgent } from '../agent/run-agent';
 import { runStateLabel } from '../../core/report/words';
+import type { AgentRound } from '../../core/state/agent-timeline';
 
 /**
  * One run in the window: one this window runs (it has an {@link RunHandle.orchestrator}), or one
@@ -37,6 +38,8 @@ export interface RunHandle {
   readonly scope: DisposableStore;
   /** For a run read from the journal: how it stands there. */
   readonly past?: RunSummary | undefined;
+  /** For a run read from the journal: the agent's rounds as it recorded them. */
+  readonly pastAgent?: readonly AgentRound[] | undefined;
   report?: RunReport | undefined;
 }
 
@@ -80,7 +83,17 @@ export function startTime(epochMs: number): string {
  * where its journal left it.
  */
 export function reportOf(run: RunHandle): RunReport {
-  return run.orchestrator?.report() ?? run.report ?? buildReport(run.id, run.constellation, 'executing', undefined, new MetricsRecorder().summary(0, 0));
+  return run.orchestrator?.report() ?? run.report ?? buildReport(run.id, run.constellation, 'executing', undefined, new MetricsRecorder().summary(0, 0), run.pastAgent);
+}
+
+/** The agent's rounds of a run, oldest first: live, or as its journal recorded them. */
+export function timelineOf(run: RunHandle): readonly AgentRound[] {
+  return run.orchestrator?.state.agent ?? run.pastAgent ?? [];
+}
+
+/** Whether a run is over (a round without an outcome was cut off by its end). */
+export function hasEnded(run: RunHandle): boolean {
+  return run.report !== undefined || (run.orchestrator === undefined && run.past !== undefined);
 }
 
 /** Which plan a run belongs to: one DAG tab per plan. */

@@ -115,6 +115,7 @@ export class RunService implements vscode.Disposable {
         continues: summary.continues,
         scope: new DisposableStore(),
         past: summary,
+        pastAgent: restored.state.agent,
         report: endedReport(restored),
       });
     }
@@ -228,6 +229,8 @@ export class RunService implements vscode.Disposable {
       }),
     );
     scope.defer(() => this.cancelRefresh(run));
+    // Calls and tokens show as they are used, also while a review waits (no run event then).
+    if (agent) scope.defer(agent.stats.subscribe(() => this.refreshSoon(run)));
     const replaced = opts.replaces ? this.runsList.indexOf(opts.replaces) : -1;
     if (replaced >= 0) {
       this.runsList.splice(replaced, 1, run);

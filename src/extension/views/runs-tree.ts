@@ -1,12 +1,17 @@
 import * as vscode from 'vscode';
 import { isTerminal, type Task } from '../../core/model/types';
 import type { RunHandle, RunService } from '../run/run-service';
-import { isLive, isResumable, runStateOf, startTime } from '../run/run-handle';
+import { isLive, isResumable, runStateOf, startTime, timelineOf } from '../run/run-handle';
+import { agentItem, roundItem } from './agent-items';
 import { formatCount, formatDuration } from '../../core/report/words';
 import { statusIcon } from './status-look';
 
-/** A node of the Constellations view: a run, or one of its tasks. */
-export type RunsNode = { readonly kind: 'run'; readonly run: RunHandle } | { readonly kind: 'task'; readonly run: RunHandle; readonly taskId: string };
+/** A node of the Constellations view: a run, one of its tasks, its agent, or one of the agent's rounds. */
+export type RunsNode =
+  | { readonly kind: 'run'; readonly run: RunHandle }
+  | { readonly kind: 'task'; readonly run: RunHandle; readonly taskId: string }
+  | { readonly kind: 'agent'; readonly run: RunHandle }
+  | { readonly kind: 'round'; readonly run: RunHandle; readonly round: number };
 
 const ORDER: Record<Task['status'], number> = { running: 0, failed: 1, ready: 2, pending: 3, cancelled: 4, skipped: 5, completed: 6 };
 
@@ -18,10 +23,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly nodes = new Map<RunHandle, RunsNode>();
+  private readonly agentNodes = new Map<RunHandle, RunsNode>();
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly service: RunService) {
-    this.subscription = service.onDidChange((c) => this.changed.fire(c.run ? this.runNode(c.run) : undefined));
+    this.subscription = service.onDidChange((c) => {
+      if (!c.run) this.prune();
+      this.changed.fire(c.run ? this.runNode(c.run) : undefined);
+    });
   }
 
   runNode(run: RunHandle): RunsNode {
@@ -33,20 +42,42 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return n;
   }
 
+  agentNode(run: RunHandle): RunsNode {
+    let n = this.agentNodes.get(run);
+    if (!n) {
+      n = { kind: 'agent', run };
+      this.agentNodes.set(run, n);
+    }
+    return n;
+  }
+
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) return [...this.service.runs].reverse().map((r) => this.runNode(r));
-    if (node.kind === 'task') return [];
+    if (node.kind === 'task' || node.kind === 'round') return [];
+    // The newest round first: what the agent did last is what the user looks for.
+    if (node.kind === 'agent') return [...timelineOf(node.run)].reverse().map((r) => ({ kind: 'round', run: node.run, round: r.round }));
     const tasks = [...node.run.constellation.tasks()];
     tasks.sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.priority - a.priority || a.id.localeCompare(b.id));
-    return tasks.map((t) => ({ kind: 'task', run: node.run, taskId: t.id }));
+    const agent = node.run.agent || timelineOf(node.run).length > 0 ? [this.agentNode(node.run)] : [];
+    return [...agent, ...tasks.map((t): RunsNode => ({ kind: 'task', run: node.run, taskId: t.id }))];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'task' ? this.runNode(node.run) : undefined;
+    if (node.kind === 'run') return undefined;
+    return node.kind === 'round' ? this.agentNode(node.run) : this.runNode(node.run);
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
-    return node.kind === 'run' ? this.runItem(node.run) : this.taskItem(node.run, node.taskId);
+    switch (node.kind) {
+      case 'run':
+        return this.runItem(node.run);
+      case 'task':
+        return this.taskItem(node.run, node.taskId);
+      case 'agent':
+        return agentItem(node.run);
+      case 'round':
+        return roundItem(node.run, node.round);
+    }
   }
 
   private runItem(run: RunHandle): vscode.TreeItem {
@@ -90,6 +121,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.command = { command: 'constellation.showTaskOutput', title: 'Show Task Output', arguments: [{ runId: run.id, taskId }] };
     item.contextValue = isTerminal(t.status) ? 'task.retryable' : 'task.cancellable';
     return item;
+  }
+
+  /** Forgets the nodes of runs no longer listed. */
+  private prune(): void {
+    const listed = new Set(this.service.runs);
+    for (const map of [this.nodes, this.agentNodes]) for (const run of map.keys()) if (!listed.has(run)) map.delete(run);
   }
 
   dispose(): void {
