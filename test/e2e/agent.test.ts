@@ -11,7 +11,10 @@ import { launch, palette, shot, type Launched } from './harness';
 const sim = (durationMs: number) => ({ sim: { durationMs } });
 const addTask = (id: string, durationMs = 300) => ({ op: 'add_task', task: { id, device: 'local', inputs: sim(durationMs) } });
 const answer = (...operations: unknown[]) => JSON.stringify({ status: 'continue', operations });
+const because = (reason: string, ...operations: unknown[]) => JSON.stringify({ status: 'continue', reason, operations });
 const CONTINUE = answer();
+// A dependency on a task that does not exist: refused however often it is repaired.
+const GHOST = because('wait for the ghost', { op: 'add_dependency', dependency: { from: 'ghost', to: 'report' } });
 
 const PLAN = {
   id: 'triage', name: 'Checkout triage',
@@ -49,9 +52,10 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
       id: 'run-1',
       answers: [
         JSON.stringify(PLAN),
-        answer(addTask('check-cache'), addTask('check-db')),
-        answer(addTask('restart-everything')),
-        answer(addTask('notify-oncall')),
+        because('the logs point at the cache and the database', addTask('check-cache'), addTask('check-db')),
+        because('a restart clears the slowness', addTask('restart-everything')),
+        because('on-call should know', addTask('notify-oncall')),
+        GHOST, GHOST, GHOST,
       ],
       fallback: CONTINUE,
     });
@@ -60,11 +64,11 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
     await input.waitFor({ state: 'visible' });
     await input.fill('Checkout is slow: fetch the logs, analyse latency and write a report.');
     await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: 'triage.constellation.json' }).waitFor({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'checkout-triage.constellation.json' }).waitFor({ timeout: 30_000 });
     const run = page.locator('.notifications-toasts .monaco-button', { hasText: 'Run It' });
     await run.waitFor({ timeout: 10_000 });
     t.diagnostic(`screenshot: ${await shot(page, 'agent-1-planned')}`);
-    const plan = JSON.parse(fs.readFileSync(path.join(vs.folder, 'triage.constellation.json'), 'utf8')) as { request: string; tasks: unknown[] };
+    const plan = JSON.parse(fs.readFileSync(path.join(vs.folder, 'checkout-triage.constellation.json'), 'utf8')) as { request: string; tasks: unknown[] };
     assert.equal(plan.tasks.length, 3);
     assert.match(plan.request, /Checkout is slow/);
     await run.click();
@@ -89,13 +93,26 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
     await rows().filter({ hasText: 'check-db' }).first().waitFor({ timeout: 20_000 });
 
-    // Round 2: rejected, nothing changes.
+    // Round 2: the review shows the agent's reason above the diff; rejected with a reason of the user's.
     await reviewTab(2).waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-diff-editor').getByText('Reason: "a restart clears the slowness"').first().waitFor({ timeout: 10_000 });
     await titleAction('Reject Agent Edit').click();
+    await input.waitFor({ state: 'visible' });
+    await input.fill('never restart production from a triage');
+    t.diagnostic(`screenshot: ${await shot(page, 'agent-3b-review-reason-and-reject')}`);
+    await page.keyboard.press('Enter');
     // Round 3: accepted; the task joins the run and runs.
     await reviewTab(3).waitFor({ timeout: 30_000 });
     await titleAction('Accept Agent Edit').click();
     await rows().filter({ hasText: 'notify-oncall' }).filter({ hasText: 'completed' }).first().waitFor({ timeout: 30_000 });
+    // Round 4: a batch that is still invalid after its repairs is dropped, and the user is told.
+    const refused = page.locator('.notifications-toasts .notification-toast', { hasText: 'refused as invalid, dropped' });
+    await refused.waitFor({ timeout: 30_000 });
+    assert.match(await refused.innerText(), /Agent, 'Checkout triage': round 4 .*refused as invalid, dropped/);
+    t.diagnostic(`screenshot: ${await shot(page, 'agent-4a-refused-notification')}`);
+    await refused.locator('.monaco-button', { hasText: 'Show' }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'round-4.txt' }).waitFor({ timeout: 10_000 });
+    await page.locator('.monaco-editor').getByText('[unknown_task]').first().waitFor({ timeout: 10_000 });
     // The DAG panel shows the accepted task among the others.
     await page.locator('.tabs-container .tab', { hasText: 'DAG: Checkout triage' }).click();
     await dag.locator('body[data-rendered-seq]').waitFor({ timeout: 20_000 });
@@ -106,6 +123,23 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
     assert.doesNotMatch(tree, /check-cache/, 'the operation left out was not applied');
     assert.doesNotMatch(tree, /restart-everything/, 'the rejected batch was not applied');
     t.diagnostic(`screenshot: ${await shot(page, 'agent-5-finished')}`);
+
+    // The agent's timeline under the run: every round and what became of it.
+    const agentRow = rows().filter({ hasText: /^Agent/ }).first();
+    if ((await agentRow.getAttribute('aria-expanded')) !== 'true') await agentRow.click();
+    for (const [round, what] of [[1, 'accepted in part'], [2, 'rejected by the user'], [3, 'applied'], [4, 'refused as invalid, dropped']] as const) {
+      await rows().filter({ hasText: `Round ${round}` }).filter({ hasText: what }).first().waitFor({ timeout: 10_000 });
+    }
+    assert.match(await agentRow.innerText(), /rounds · 2 not applied as proposed/);
+    t.diagnostic(`screenshot: ${await shot(page, 'agent-7-timeline-tree')}`);
+    // And in the DAG panel's details.
+    await page.locator('.tabs-container .tab', { hasText: 'DAG: Checkout triage' }).click();
+    await dag.locator('vscode-button.agent').click();
+    const pane = dag.locator('#details .rounds');
+    await pane.locator('details.warn', { hasText: 'rejected by the user' }).waitFor({ timeout: 10_000 });
+    assert.match(await pane.innerText(), /never restart production from a triage/);
+    assert.match(await pane.locator('details.bad').first().innerText(), /Round 4 · refused as invalid, dropped/);
+    t.diagnostic(`screenshot: ${await shot(page, 'agent-8-timeline-dag')}`);
   });
 });
 

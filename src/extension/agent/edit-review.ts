@@ -59,11 +59,12 @@ export class EditReviews implements vscode.Disposable {
       this.log.warn(`review preview failed: ${preview.violations.map((v) => v.message).join('; ')}`);
     }
     const id = `${Date.now().toString(36)}-${batch.round}`;
-    // JSON with comments: both sides open with the agent's reason and the operations in words (the same on both, so the diff shows only the edit).
+    // JSON with comments: the proposed side opens with the agent's reason and the operations in
+    // words. It is the diff's first change, so the editor shows it first, above the edit itself.
     const before = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/before.constellation.jsonc` });
     const after = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${id}/after.constellation.jsonc` });
     const header = reviewHeader(runName, batch);
-    this.docs.set(before.path, `${header}${JSON.stringify(toPlanFile(batch.constellation), null, 2)}\n`);
+    this.docs.set(before.path, `${JSON.stringify(toPlanFile(batch.constellation), null, 2)}\n`);
     this.docs.set(after.path, `${header}${preview.ok ? JSON.stringify(preview.plan, null, 2) : `// preview unavailable\n${JSON.stringify(batch.operations, null, 2)}`}\n`);
     return new Promise<ReviewVerdict>((resolve) => {
       let done = false;
