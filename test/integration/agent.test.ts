@@ -146,6 +146,8 @@ describe('agent: edits while a run goes on', () => {
     assert.equal(run.constellation.task('extra').status, 'completed', 'the repaired batch was applied and ran');
     assert.ok(rejected.some((e) => e.code === 'finish_refused'), 'finish was refused while a task ran');
     assert.ok(events.some((e) => e.type === 'edit_reviewed' && e.decision === 'auto_accepted'), 'the auto-accepted batch is journaled as such');
+    assert.ok(run.orchestrator!.state.agent.some((r) => r.outcome === 'auto_accepted' && r.applied === 2), 'and is on the timeline as auto-accepted');
+    assert.ok(events.some((e) => e.type === 'edit_outcome' && e.outcome === 'auto_accepted'), 'with its outcome journaled');
     assert.ok(run.agent && run.agent.stats.calls >= 3 && run.agent.stats.inputTokens > 0, 'calls and tokens are counted per run');
     assert.match(String(a.ctx.runsTree.getTreeItem(a.ctx.runsTree.runNode(run)).description), /agent \d+ calls, [\d.]+k? tokens/, 'and shown on the run in the tree');
   });
@@ -204,6 +206,7 @@ describe('agent: edits while a run goes on', () => {
     assert.equal(run.constellation.task('accepted1').status, 'completed');
     const decisions = events.filter((e): e is Extract<RunEvent, { type: 'edit_reviewed' }> => e.type === 'edit_reviewed').map((e) => `${e.decision}:${e.accepted.join('+')}`);
     assert.deepEqual(decisions.slice(0, 3), ['partial:1', 'rejected:', 'accepted:0']);
+    assert.deepEqual(run.orchestrator!.state.agent.slice(0, 3).map((r) => r.outcome), ['partially_accepted', 'rejected_by_user', 'applied'], 'the timeline');
     const journal = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.constellation', 'runs', run.id, 'events.jsonl');
     await until('the journal to hold the decisions', () => fs.existsSync(journal) && (fs.readFileSync(journal, 'utf8').match(/"edit_reviewed"/g) ?? []).length >= 3);
     await until('decided reviews to close their diff', () => !vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === REVIEW_SCHEME), 5_000);
