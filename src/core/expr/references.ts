@@ -64,7 +64,10 @@ export function findReferences(fields: ReferenceFields): TaskReference[] {
 export function hasReferences(fields: ReferenceFields): boolean {
   if (typeof fields.description === 'string' && fields.description.includes(OPENER)) return true;
   if (fields.tips?.some((t) => typeof t === 'string' && t.includes(OPENER))) return true;
-  const stack: unknown[] = [fields.inputs];
+  const inputs = fields.inputs;
+  if (typeof inputs === 'string') return inputs.includes(OPENER);
+  if (typeof inputs !== 'object' || inputs === null) return false; // most tasks: nothing to walk
+  const stack: unknown[] = [inputs];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') {

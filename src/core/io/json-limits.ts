@@ -39,12 +39,20 @@ export function findTooDeep(value: unknown, maxDepth: number): (string | number)
       for (let e: Entry | undefined = entry; e?.parent; e = e.parent) path.push(e.key);
       return path.reverse();
     }
+    const depth = entry.depth + 1;
+    if (Array.isArray(entry.v)) {
+      const items = entry.v as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (typeof item === 'object' && item !== null) stack.push({ v: item, depth, parent: entry, key: i });
+      }
+      continue;
+    }
     const v = entry.v as Record<string, unknown>;
-    const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
-    for (const key of keys) {
+    for (const key of Object.keys(v)) {
       // An own `__proto__` (JSON.parse makes one) shadows the accessor: plain indexing reads it.
       const item = v[key];
-      if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: entry.depth + 1, parent: entry, key });
+      if (typeof item === 'object' && item !== null) stack.push({ v: item, depth, parent: entry, key });
     }
   }
   return undefined;

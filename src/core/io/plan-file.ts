@@ -123,6 +123,8 @@ export function toPlanFile(c: Constellation, withState = false): PlanFile {
   return plan as PlanFile;
 }
 
+const TASK_VALUES = ['inputs', 'metadata', 'result'] as const;
+
 /** The first value of a plan (its metadata; a task's inputs, metadata or result) nested too deep. */
 function valuesTooDeep(value: unknown): { message: string; path: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -133,8 +135,11 @@ function valuesTooDeep(value: unknown): { message: string; path: string } | unde
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
     if (typeof t !== 'object' || t === null) continue;
-    for (const key of ['inputs', 'metadata', 'result'] as const) {
-      const found = depthProblem((t as Record<string, unknown>)[key], MAX_VALUE_DEPTH, ['tasks', i, key]);
+    for (const key of TASK_VALUES) {
+      const v = (t as Record<string, unknown>)[key];
+      // Most tasks have none of them: no path to build for a value that cannot nest.
+      if (typeof v !== 'object' || v === null) continue;
+      const found = depthProblem(v, MAX_VALUE_DEPTH, ['tasks', i, key]);
       if (found) return found;
     }
   }

@@ -34,6 +34,12 @@ const idOf = (key: string): string => (key.charCodeAt(0) === 0 ? key.slice(1) : 
  */
 export class Constellation {
   private readonly graph = new DirectedGraph<Task, Dependency>({ allowSelfLoops: false });
+  /**
+   * The graph's node attributes by task id, in the graph's order: a task is looked up on every
+   * event and every readiness check, and one `Map` read costs less than escaping the id and
+   * asking the graph twice. Changed only beside the graph's nodes (`addTask`, `removeTask`).
+   */
+  private readonly byId = new Map<string, Task>();
   private readonly order = new TopoOrder(this.graph);
   private readonly predicates = new Map<string, CompiledExpression>();
   private counts: StatusCounts = emptyStatusCounts();
@@ -49,27 +55,27 @@ export class Constellation {
   }
 
   hasTask(id: string): boolean {
-    return this.graph.hasNode(keyOf(id));
+    return this.byId.has(id);
   }
 
   /** The live task object; treat it as read-only outside the core. */
   task(id: string): Task {
-    const key = keyOf(id);
-    if (!this.graph.hasNode(key)) throw new ConstellationError('unknown_task', `no task '${id}'`);
-    return this.graph.getNodeAttributes(key);
+    const task = this.byId.get(id);
+    if (task === undefined) throw new ConstellationError('unknown_task', `no task '${id}'`);
+    return task;
   }
 
   tryTask(id: string): Task | undefined {
-    const key = keyOf(id);
-    return this.graph.hasNode(key) ? this.graph.getNodeAttributes(key) : undefined;
+    return this.byId.get(id);
   }
 
   taskIds(): string[] {
-    return this.graph.mapNodes((_key, task) => task.id);
+    return [...this.byId.keys()];
   }
 
-  *tasks(): IterableIterator<Task> {
-    for (const { attributes } of this.graph.nodeEntries()) yield attributes;
+  /** Every task, in the order they were added (the graph's order). */
+  tasks(): IterableIterator<Task> {
+    return this.byId.values();
   }
 
   hasDependency(id: string): boolean {
@@ -126,7 +132,9 @@ export class Constellation {
 
   /** Every task id, each after all the tasks it depends on. */
   topologicalOrder(): string[] {
-    return topologicalSort(this.graph).map(idOf);
+    const order = topologicalSort(this.graph);
+    for (let i = 0; i < order.length; i++) order[i] = idOf(order[i]!);
+    return order;
   }
 
   statusCounts(): Readonly<StatusCounts> {
@@ -157,6 +165,7 @@ export class Constellation {
     const key = keyOf(task.id);
     if (this.graph.hasNode(key)) throw new ConstellationError('duplicate_id', `task id '${task.id}' is already used`);
     this.graph.addNode(key, task);
+    this.byId.set(task.id, task);
     this.order.addNode(key);
     this.counts[task.status]++;
   }
@@ -167,6 +176,7 @@ export class Constellation {
     const edges = [...this.incoming(id), ...this.outgoing(id)];
     for (const e of edges) this.predicates.delete(e.id);
     this.graph.dropNode(keyOf(id));
+    this.byId.delete(id);
     this.order.deleteNode(keyOf(id));
     this.counts[task.status]--;
     return edges;

@@ -5,7 +5,7 @@ import type { Violation } from '../editing/violations';
 import { EventBus } from '../events/event-bus';
 import { randomIds, type IdSource } from '../ids';
 import type { Constellation } from '../model/constellation';
-import { isTerminal } from '../model/types';
+import { isTerminal, type Task } from '../model/types';
 import type { RunReport } from '../report/run-report';
 import { computeRanks } from '../scheduling/ranks';
 import { applyEvent } from '../state/apply-event';
@@ -98,12 +98,14 @@ export class Orchestrator {
     run.lifecycle.began();
     const c = this.constellation;
     const interrupted = [...(this.options.interrupted ?? [])];
-    // Whatever ran or waited in a queue before belongs to a process that is gone.
+    // Whatever ran or waited in a queue before belongs to a process that is gone (one pass).
+    const wasReady: Task[] = [];
     for (const task of c.tasks()) {
-      if (task.status === 'running' && !interrupted.some((i) => i.taskId === task.id)) interrupted.push({ taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
+      if (task.status === 'ready') wasReady.push(task);
+      else if (task.status === 'running' && !interrupted.some((i) => i.taskId === task.id)) interrupted.push({ taskId: task.id, device: task.assignedDevice, attempt: task.attempts });
     }
     this.events.emit('constellation_started', { constellationId: c.id, taskCount: c.size, resumed: interrupted.length > 0 || c.statusCounts().pending < c.size });
-    for (const task of [...c.tasks()]) if (task.status === 'ready') this.events.emit('task_waiting', { taskId: task.id, reason: 'the run starts again' });
+    for (const task of wasReady) if (task.status === 'ready') this.events.emit('task_waiting', { taskId: task.id, reason: 'the run starts again' });
     run.ranks = computeRanks(c);
     for (const task of c.tasks()) run.track(task);
     // An attempt its device still holds (running, or finished meanwhile) is taken over, not run again.

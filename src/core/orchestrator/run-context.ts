@@ -80,7 +80,11 @@ export class RunContext {
   }
 
   track(task: Task): TaskRuntime {
-    const rt: TaskRuntime = { phase: 'idle', slot: undefined, token: 0, readyAt: 0, startedAt: 0, chunk: 0, outputChars: 0, hasReferences: hasReferences(task), announced: false };
+    // Every field from the start: one object shape for all runtimes keeps their reads monomorphic.
+    const rt: TaskRuntime = {
+      phase: 'idle', slot: undefined, token: 0, execution: undefined, readyAt: 0, startedAt: 0, chunk: 0, outputChars: 0,
+      timeout: undefined, retry: undefined, hasReferences: hasReferences(task), announced: false,
+    };
     this.runtimes.set(task.id, rt);
     return rt;
   }

@@ -1,5 +1,4 @@
 import type { RunEvent } from '../events/event-map';
-import type { Task, TaskStatus } from '../model/types';
 import type { RunState } from './run-state';
 import { foldAgentEvent } from './agent-timeline';
 
@@ -31,12 +30,13 @@ function assertNever(e: never): never {
  */
 export function applyEvent(state: RunState, e: RunEvent): void {
   state.seq = e.seq;
-  // The most frequent event changes no state: no task lookup for it.
-  if (e.type === 'task_output') return;
   const c = state.constellation;
-  const task = 'taskId' in e ? c.tryTask(e.taskId) : undefined;
-  const set = (t: Task, status: TaskStatus) => c.setStatus(t, status);
+  // Each task event looks its task up once, where it needs it; no closure per event.
   switch (e.type) {
+    case 'task_output': // the most frequent event: no state, no lookup
+    case 'constellation_modified':
+    case 'device_status_changed':
+      return;
     case 'constellation_started':
       state.ended = undefined;
       state.paused = false;
@@ -57,78 +57,95 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'constellation_failed':
       state.ended = { state: e.state, durationMs: e.durationMs, reason: e.reason };
       return;
-    case 'task_ready':
+    case 'task_ready': {
+      const task = c.tryTask(e.taskId);
       if (!task || (task.status !== 'pending' && task.status !== 'ready')) return;
       task.assignedDevice = task.device ?? e.device;
-      set(task, 'ready');
+      c.setStatus(task, 'ready');
       return;
-    case 'task_waiting':
-      if (task?.status === 'ready') set(task, 'pending');
+    }
+    case 'task_waiting': {
+      const task = c.tryTask(e.taskId);
+      if (task?.status === 'ready') c.setStatus(task, 'pending');
       return;
-    case 'task_started':
+    }
+    case 'task_started': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.attempts = e.attempt;
       task.assignedDevice = e.device;
       task.startedAt = isoOf(e.timestamp);
       task.endedAt = undefined;
-      set(task, 'running');
+      c.setStatus(task, 'running');
       return;
-    case 'task_completed':
+    }
+    case 'task_completed': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.result = e.result;
       task.error = undefined;
       task.endedAt = isoOf(e.timestamp);
-      set(task, 'completed');
+      c.setStatus(task, 'completed');
       return;
-    case 'task_failed':
+    }
+    case 'task_failed': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.error = e.error;
       task.endedAt = isoOf(e.timestamp);
-      set(task, e.willRetry ? 'pending' : 'failed');
+      c.setStatus(task, e.willRetry ? 'pending' : 'failed');
       return;
-    case 'task_cancelled':
+    }
+    case 'task_cancelled': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.error = { code: 'cancelled', message: e.reason };
       task.endedAt = isoOf(e.timestamp);
-      set(task, 'cancelled');
+      c.setStatus(task, 'cancelled');
       return;
-    case 'task_skipped':
+    }
+    case 'task_skipped': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.error = { code: 'dependency_unsatisfied', message: e.reason };
-      set(task, 'skipped');
+      c.setStatus(task, 'skipped');
       return;
-    case 'task_adopted':
+    }
+    case 'task_adopted': {
+      const task = c.tryTask(e.taskId);
       if (!task) return;
       task.attempts = e.attempt;
       task.assignedDevice = e.device;
       task.endedAt = undefined;
-      set(task, 'running');
+      c.setStatus(task, 'running');
       return;
-    case 'task_interrupted':
-      if (task && (task.status === 'running' || task.status === 'ready')) set(task, 'pending');
+    }
+    case 'task_interrupted': {
+      const task = c.tryTask(e.taskId);
+      if (task && (task.status === 'running' || task.status === 'ready')) c.setStatus(task, 'pending');
       return;
-    case 'task_reset':
+    }
+    case 'task_reset': {
+      const task = c.tryTask(e.taskId);
       if (task) {
         task.error = undefined;
         task.result = undefined;
-        set(task, 'pending');
+        c.setStatus(task, 'pending');
       }
       for (const id of e.reopened) {
         const t = c.tryTask(id);
         if (t?.status !== 'skipped') continue;
         t.error = undefined;
-        set(t, 'pending');
+        c.setStatus(t, 'pending');
       }
       return;
+    }
     case 'edit_round_started':
     case 'edit_proposed':
     case 'edit_rejected':
     case 'edit_reviewed':
     case 'edit_outcome':
       foldAgentEvent(state.agent, e);
-      return;
-    case 'constellation_modified':
-    case 'device_status_changed':
       return;
     default:
       assertNever(e);
