@@ -125,9 +125,14 @@ export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'export',
     summary: 'convert a native plan into the reference (UFO Galaxy) constellation JSON',
-    usage: 'constellation export <plan.constellation.json> [-o out.json]',
-    options: [{ name: 'output', short: 'o', kind: 'value', valueName: 'FILE', description: 'write here instead of stdout' }, json, help],
-    examples: ['constellation export examples/demo.constellation.json -o demo.reference.json'],
+    usage: 'constellation export <plan.constellation.json> [-o out.json] [--aip-inputs]',
+    options: [
+      { name: 'output', short: 'o', kind: 'value', valueName: 'FILE', description: 'write here instead of stdout' },
+      { name: 'aip-inputs', kind: 'flag', description: "also write each task's inputs as a 'constellation-inputs: {json}' tip, so the reference's orchestrator can run the plan on Constellation's AIP devices" },
+      json,
+      help,
+    ],
+    examples: ['constellation export examples/demo.constellation.json -o demo.reference.json', 'constellation export examples/demo.constellation.json --aip-inputs -o demo.galaxy.json'],
   },
 ];
 

@@ -68,6 +68,25 @@ describe('reference format', () => {
     assert.deepEqual([...back.dependencies()].map((d) => [d.id, d.type]), [...c.dependencies()].map((d) => [d.id, d.type]));
   });
 
+  it("--aip-inputs: each task's inputs also travel as a constellation-inputs tip, which import reads back as inputs (not a tip)", () => {
+    const c = planFromJson({ id: 'p', tasks: [{ id: 'a', tips: ['be quick'], inputs: { command: 'echo hi' } }, { id: 'b', inputs: { sim: { durationMs: 5 } } }, { id: 'c' }] });
+    const out = exportReference(c, new Date(), { aipInputs: true }) as { tasks: Record<string, { tips: string[]; task_data: unknown }>; metadata: Record<string, unknown> };
+    assert.deepEqual(out.tasks.a!.tips, ['be quick', 'constellation-inputs: {"command":"echo hi"}']);
+    assert.deepEqual(out.tasks.c!.tips, [], 'a task without inputs gets no tip');
+    // Galaxy, reading only the words, still carries the inputs: without task_data or our metadata, import finds them in the tip.
+    const wordsOnly = JSON.parse(JSON.stringify(out)) as typeof out;
+    delete wordsOnly.metadata._constellation;
+    for (const t of Object.values(wordsOnly.tasks)) t.task_data = {};
+    const back = planFromJson(importReference(wordsOnly));
+    assert.deepEqual(back.task('a').inputs, { command: 'echo hi' });
+    assert.deepEqual(back.task('a').tips, ['be quick'], 'the inputs tip is not kept as a tip');
+    assert.deepEqual(back.task('b').inputs, { sim: { durationMs: 5 } });
+    assert.deepEqual(exportReference(c).tasks, exportReference(c, new Date(), { aipInputs: false }).tasks, 'without the flag, export is as before');
+    const broken = JSON.parse(JSON.stringify(out)) as typeof out;
+    broken.tasks.a!.tips = ['constellation-inputs: {oops'];
+    assert.throws(() => importReference(broken), (e: InvalidInputError) => e.problems.some((p) => p.path === 'tasks.a.tips' && /not JSON/.test(p.message)));
+  });
+
   it('rejects lines without endpoints and unknown enum values, naming where', () => {
     assert.throws(
       () => importReference({ tasks: { a: { task_id: 'a', priority: 'URGENT' } }, dependencies: { l: { line_id: 'l', from_task_id: 'a' } } }),

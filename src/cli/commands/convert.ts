@@ -26,7 +26,7 @@ export function exportCommand(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, commandInfo('export')!.options, 'export');
   const [file] = expectPositionals(args, ['plan'], 'export') as [string];
   const c = parsePlanText(readTextFile(file, io.cwd), { source: file });
-  const doc = exportReference(c);
+  const doc = exportReference(c, new Date(), { aipInputs: args.flags.has('aip-inputs') });
   writeOutput(io, JSON.stringify(doc, null, 2), args.values.get('output'));
   const carried = describeExtras((doc.metadata as Record<string, unknown>)[EXTRAS_KEY] as ReferenceExtras | undefined);
   if (carried.length > 0) {

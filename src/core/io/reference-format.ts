@@ -1,3 +1,4 @@
+import { INPUTS_TIP, inputsFromTips, inputsTip } from './inputs-tip';
 import { setOwn } from '../model/records';
 import { z } from 'zod';
 import type { Constellation } from '../model/constellation';
@@ -103,7 +104,12 @@ export function importReference(value: unknown, source?: string): PlanFile {
     if (!id) problems.push({ code: 'invalid_field', message: 'task has no task_id', path });
     const task: Record<string, unknown> = { id, name: t.name || id };
     if (t.description) task.description = t.description;
-    if (t.tips?.length) task.tips = t.tips;
+    // A `constellation-inputs:` tip (written by `export --aip-inputs`) is the task's inputs, not a tip.
+    const tips = (t.tips ?? []).filter((tip) => !tip.startsWith(INPUTS_TIP));
+    if (tips.length) task.tips = tips;
+    const carried = inputsFromTips(t.tips ?? []);
+    if (carried.problem) problems.push({ code: 'invalid_field', message: carried.problem, path: `${path}.tips` });
+    else if (carried.inputs) task.inputs = carried.inputs;
     if (t.target_device_id) task.device = t.target_device_id;
     if (t.device_type) task.deviceType = t.device_type;
     const p = t.priority;
@@ -163,8 +169,13 @@ export function importReference(value: unknown, source?: string): PlanFile {
 const PRIORITY_OUT: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4 };
 const iso = (s: string | undefined) => (s ? s.replace(/Z$/, '+00:00') : null);
 
-/** Writes a constellation in the reference's `to_dict` form (lower-case values, integer priority, maps keyed by id). */
-export function exportReference(c: Constellation, now = new Date()): Record<string, unknown> {
+/**
+ * Writes a constellation in the reference's `to_dict` form (lower-case values, integer priority,
+ * maps keyed by id). With `aipInputs`, each task's inputs also travel as a `constellation-inputs:`
+ * tip: the reference sends its devices only a task's words, and Constellation's AIP devices read
+ * the inputs from that tip.
+ */
+export function exportReference(c: Constellation, now = new Date(), options: { readonly aipInputs?: boolean } = {}): Record<string, unknown> {
   const stamp = iso(now.toISOString());
   const tasks: Record<string, unknown> = {};
   const extraTasks: Record<string, TaskExtras> = {};
@@ -178,7 +189,7 @@ export function exportReference(c: Constellation, now = new Date()): Record<stri
       task_id: t.id,
       name: t.name,
       description: t.description,
-      tips: t.tips,
+      tips: options.aipInputs && t.inputs !== undefined ? [...t.tips, inputsTip(t.inputs)] : t.tips,
       task_description: t.description,
       target_device_id: t.device ?? t.assignedDevice ?? null,
       device_type: t.deviceType ?? null,
