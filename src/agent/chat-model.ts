@@ -82,9 +82,9 @@ export class AgentStats {
   outputTokens = 0;
   private readonly listeners = new Set<() => void>();
 
-  /** Counts one completed call. */
-  record(usage: ChatUsage): void {
-    this.calls++;
+  /** Counts one completed call (or `calls` of them: the cost of a resumed run's earlier rounds). */
+  record(usage: ChatUsage, calls = 1): void {
+    this.calls += calls;
     this.inputTokens += usage.inputTokens;
     this.outputTokens += usage.outputTokens;
     for (const l of this.listeners) l();

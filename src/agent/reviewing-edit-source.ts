@@ -57,6 +57,8 @@ export class ReviewingEditSource implements EditSource {
     const all = operations.map((_, i) => i);
     if (this.autoAccept()) return { ...proposal, review: { decision: 'auto_accepted', proposed: all.length, accepted: all } };
     const status = proposal.status ?? 'continue';
+    // Journaled now, whole and as the agent said it: the review may take long, time out or reject it.
+    request.announce?.({ status, operations, reason: proposal.reason });
     const verdict = await this.reviewer.review(
       { round: request.round, operations, status, reason: proposal.reason, constellation: request.constellation, validate: (ops) => request.validate(ops) },
       request.signal,
@@ -68,6 +70,7 @@ export class ReviewingEditSource implements EditSource {
     return {
       status: decision === 'rejected' ? 'continue' : status,
       reason: proposal.reason,
+      usage: proposal.usage,
       operations: kept.map((i) => operations[i]),
       // The whole batch stays on record when the review kept only part of it.
       ...(decision === 'accepted' ? {} : { proposed: operations }),

@@ -20,6 +20,7 @@ export const COMMANDS = {
   rejectEdit: 'constellation.rejectEdit',
   chooseEdits: 'constellation.chooseEdits',
   showAgentRound: 'constellation.showAgentRound',
+  extendAgentBudget: 'constellation.extendAgentBudget',
   resumeRun: 'constellation.resumeRun',
   rerun: 'constellation.rerun',
   rerunFromFailure: 'constellation.rerunFromFailure',

@@ -95,9 +95,10 @@ export async function palette(page: Page, command: string, pick?: string): Promi
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${command}`);
     try {
+      // Something else taking focus (a panel opening as a run starts) closes the palette: try again.
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${command}`, { timeout: 5_000 });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
       await page.keyboard.press('Enter');
       break;

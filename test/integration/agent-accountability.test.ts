@@ -102,7 +102,8 @@ describe('agent accountability: every decision visible', () => {
     const outcomes = journal.filter((e) => e.type === 'edit_outcome').map((e) => `${e.round as number}:${e.outcome as string}`);
     assert.deepEqual(outcomes.slice(0, 3), ['1:applied', '2:rejected_by_user', '3:refused']);
     const rejected = journal.find((e) => e.type === 'edit_proposed' && e.round === 2)!;
-    assert.match(JSON.stringify(rejected.proposed), /"id":"marker"/, 'the rejected batch is in the journal');
+    assert.match(JSON.stringify(rejected.operations), /"id":"marker"/, 'the rejected batch is in the journal, whole');
+    assert.equal(rejected.awaitingReview, true, 'journaled before the review');
     assert.equal(rejected.reason, 'leave a marker');
     // A notification for each decision that did not take effect; none for the applied one.
     const raised = a.ctx.agentNotices.raised.slice(raisedBefore);

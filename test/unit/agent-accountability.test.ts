@@ -85,8 +85,9 @@ describe('the model learns what became of its previous answer', () => {
     assert.equal(h.c.hasTask('marker'), false, 'nothing of a rejected batch applies');
     const proposed = h.events.find((e) => e.type === 'edit_proposed');
     assert.ok(proposed?.type === 'edit_proposed');
-    assert.deepEqual(proposed.operations, []);
-    assert.deepEqual(proposed.proposed, touch, 'the whole batch is on record');
+    assert.deepEqual(proposed.operations, touch, 'the whole batch is on record, journaled before the review');
+    assert.equal(proposed.awaitingReview, true);
+    assert.equal(h.events.indexOf(proposed) < h.events.findIndex((e) => e.type === 'edit_reviewed'), true);
     assert.equal(proposed.reason, 'leave a marker');
     const reviewed = h.events.find((e) => e.type === 'edit_reviewed');
     assert.ok(reviewed?.type === 'edit_reviewed' && reviewed.decision === 'rejected' && reviewed.reason === 'no files outside the workspace');

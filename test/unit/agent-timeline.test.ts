@@ -12,6 +12,13 @@ import { toJsonReport } from '../../src/core/report/json-report';
 import { aConstellation, aTask } from '../helpers/builders';
 import { harness } from '../helpers/harness';
 import { DeferredEditSource } from '../helpers/scripted-edit-source';
+import { ReviewingEditSource, type EditReviewer } from '../../src/agent/reviewing-edit-source';
+import { Orchestrator } from '../../src/core/orchestrator/orchestrator';
+import { Journal } from '../../src/core/persistence/journal';
+import { restoreRun } from '../../src/core/persistence/restore';
+import { MemoryJournalStore } from '../../src/core/persistence/store';
+import { ControlledExecutor } from '../helpers/controlled-executor';
+import { ManualClock, settle } from '../helpers/manual-clock';
 import { editAnswer, ScriptedChatModel } from '../helpers/scripted-chat-model';
 
 const request = (c: ReturnType<typeof aConstellation>, round: number, extra: Partial<EditRequest> = {}): EditRequest => ({
@@ -130,7 +137,7 @@ describe('the agent timeline', () => {
     assert.equal(rounds[1]!.repairs, 1);
     assert.equal(rounds[1]!.violations?.[0]?.code, 'cycle');
     assert.deepEqual(rounds[2]!.proposed, touch, 'the rejected batch is kept whole');
-    assert.deepEqual(rounds[2]!.review, { decision: 'rejected', reason: 'not here' });
+    assert.deepEqual(rounds[2]!.review, { decision: 'rejected', accepted: [], reason: 'not here' });
     assert.match(rounds[3]!.finishRefused ?? '', /finish refused/);
     assert.equal(roundLine(rounds[0]!, true), 'round 1 (after a): applied · 1 operation applied · agent: "one more check"');
     assert.match(roundLine(rounds[1]!, true), /^round 2 \(after b\): refused as invalid, dropped · agent: "loop again" · .*\[cycle\]$/);
@@ -158,5 +165,67 @@ describe('the agent timeline', () => {
     h.o.cancel('stop');
     await h.settle();
     assert.equal(roundLine(h.o.state.agent[0]!, true), 'round 1 (after a): cut off when the run ended');
+  });
+});
+
+describe('the timeline across a review and a resume', () => {
+  it('an answer held for review is journaled before the review, shows as waiting, and keeps what it cost', async () => {
+    const model = new ScriptedChatModel({ answers: [editAnswer('finish', [{ op: 'add_task', task: { id: 'x' } }], 'one more')], fallback: editAnswer('continue') });
+    let decide: (v: { accepted: number[]; reason?: string }) => void = () => {};
+    const reviewer: EditReviewer = { review: () => new Promise((resolve) => (decide = resolve)) };
+    const agent = new AgentEditSource({ model, request: 'r' });
+    const h = harness(aConstellation(['a', 'b'], ['a->b']), { editSource: new ReviewingEditSource(agent, reviewer, () => false) });
+    await h.start();
+    h.exec.complete('a');
+    await h.settle();
+    const r = h.o.state.agent[0]!;
+    assert.equal(roundLine(r, false), 'round 1 (after a): waiting for review · 1 operation · agent: "one more"');
+    assert.equal(r.status, 'finish', 'as the agent said it');
+    decide({ accepted: [], reason: 'no' });
+    await h.settle();
+    assert.equal(h.o.state.agent[0]!.outcome, 'rejected_by_user');
+    assert.equal(h.o.state.agent[0]!.usage?.calls, 1, 'a reviewed round keeps what it cost');
+    h.exec.complete('b');
+    await h.settle();
+    assert.equal(h.report?.state, 'completed');
+  });
+
+  it('a resumed run cuts off the round its earlier process left open, numbers on, and tells the source what became of the last answer', async () => {
+    const store = new MemoryJournalStore();
+    const src = new DeferredEditSource();
+    const clock = new ManualClock();
+    const exec = new ControlledExecutor();
+    const devices = [{ id: 'd1', executor: exec, concurrency: 2, capabilities: [] }];
+    const first = new Orchestrator(aConstellation(['a', 'b', 'c'], ['a->c', 'b->c']), { devices, clock, editSource: src });
+    const journal = new Journal(store, first.runId);
+    journal.attach(first);
+    void first.run();
+    await settle();
+    exec.complete('a');
+    await settle();
+    src.answer({ operations: [], reason: 'fine' });
+    await settle();
+    exec.complete('b');
+    await settle();
+    assert.equal(src.open, 1, 'round 2 is open');
+    first.detach('the window closed');
+    await settle();
+    journal.close();
+    const restored = restoreRun(store, first.runId);
+    assert.deepEqual(restored.state.agent.map((r) => [r.round, r.outcome]), [[1, 'no_change'], [2, undefined]]);
+    const src2 = new DeferredEditSource();
+    const second = new Orchestrator(restored.constellation, { devices, clock, editSource: src2, runId: first.runId, startSeq: restored.lastSeq, interrupted: restored.interrupted, agentTimeline: restored.state.agent });
+    void second.run();
+    await settle();
+    assert.deepEqual(second.state.agent.map((r) => [r.round, r.outcome]).slice(0, 2), [[1, 'no_change'], [2, 'cut_off']]);
+    assert.equal(roundLine(second.state.agent[1]!, false), 'round 2 (after b): cut off (the run was resumed by another process)');
+    exec.complete('c');
+    await settle();
+    const asked = src2.requests[0]!;
+    assert.equal(asked.round, 3, 'rounds number on from the journal');
+    assert.equal(asked.previous?.round, 1);
+    assert.equal(asked.previous?.outcome, 'no_change');
+    src2.answer();
+    await settle();
   });
 });

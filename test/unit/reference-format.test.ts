@@ -81,7 +81,8 @@ describe('reference format', () => {
     assert.deepEqual(back.task('a').inputs, { command: 'echo hi' });
     assert.deepEqual(back.task('a').tips, ['be quick'], 'the inputs tip is not kept as a tip');
     assert.deepEqual(back.task('b').inputs, { sim: { durationMs: 5 } });
-    assert.deepEqual(exportReference(c).tasks, exportReference(c, new Date(), { aipInputs: false }).tasks, 'without the flag, export is as before');
+    const now = new Date();
+    assert.deepEqual(exportReference(c, now).tasks, exportReference(c, now, { aipInputs: false }).tasks, 'without the flag, export is as before');
     const broken = JSON.parse(JSON.stringify(out)) as typeof out;
     broken.tasks.a!.tips = ['constellation-inputs: {oops'];
     assert.throws(() => importReference(broken), (e: InvalidInputError) => e.problems.some((p) => p.path === 'tasks.a.tips' && /not JSON/.test(p.message)));

@@ -216,6 +216,10 @@ let agentRounds: readonly AgentRoundView[] = [];
 let showingAgent = false;
 
 function showAgent(): void {
+  // A redraw keeps what the user opened or folded, and where the pane was scrolled.
+  const wasOpen = new Map<string, boolean>();
+  if (showingAgent) for (const el of details.querySelectorAll<HTMLDetailsElement>('details.round')) wasOpen.set(el.dataset.round ?? '', el.open);
+  const scroll = details.scrollTop;
   showingAgent = true;
   details.hidden = false;
   const h = document.createElement('h3');
@@ -227,7 +231,7 @@ function showAgent(): void {
     item.className = `round ${r.tone}`;
     item.dataset.round = String(r.round);
     // The newest round and every setback open; the rest fold.
-    item.open = r === agentRounds[0] || r.tone === 'warn' || r.tone === 'bad';
+    item.open = wasOpen.get(String(r.round)) ?? (r === agentRounds[0] || r.tone === 'warn' || r.tone === 'bad');
     const summary = document.createElement('summary');
     summary.textContent = r.title;
     const pre = document.createElement('pre');
@@ -243,6 +247,7 @@ function showAgent(): void {
   empty.className = 'meta';
   empty.textContent = 'No round yet: the agent is asked when tasks finish.';
   details.replaceChildren(h, close, agentRounds.length > 0 ? list : empty);
+  details.scrollTop = scroll;
 }
 
 function showDetails(t: TaskDetails): void {

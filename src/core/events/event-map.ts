@@ -56,7 +56,8 @@ export interface EventPayloads {
   constellation_modified: { diff: EditDiff; triggeredBy: readonly string[]; source: string; round?: number | undefined };
   /**
    * An answer of the edit source, whole: `operations` is what goes on to validation; `proposed`,
-   * when present, is the batch as the source proposed it before a review kept part of it.
+   * when present, is the batch as the source proposed it before a review kept part of it. An
+   * answer held for a review is journaled before the review (`awaitingReview`).
    */
   edit_proposed: {
     round: number;
@@ -66,6 +67,8 @@ export interface EventPayloads {
     attempt: number;
     reason?: string | undefined;
     proposed?: readonly OperationInput[] | undefined;
+    /** The answer waits for a review (`operations` is then the whole batch; `edit_reviewed` says what was kept). */
+    awaitingReview?: true | undefined;
   };
   edit_rejected: {
     round: number;

@@ -5,6 +5,8 @@ import type { Constellation } from '../model/constellation';
 import { computeRanks } from '../scheduling/ranks';
 import type { EditHost } from './edit-rounds';
 import type { RunContext } from './run-context';
+import type { EditOutcome } from './edit-source';
+import { outcomeOfRound, type AgentRound } from '../state/agent-timeline';
 
 /**
  * Where edits meet a running schedule: applies a batch through the editor, then brings
@@ -91,6 +93,16 @@ export class RunEdits {
       },
       isEnded: () => run.isEnded,
       lastRound: run.state.agent.at(-1)?.round ?? 0,
+      lastOutcome: lastOutcomeOf(run.state.agent),
     };
   }
+}
+
+/** What became of the last round of a timeline that ended as an edit (resume). */
+function lastOutcomeOf(timeline: readonly AgentRound[]): EditOutcome | undefined {
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const o = outcomeOfRound(timeline[i]!);
+    if (o) return o;
+  }
+  return undefined;
 }

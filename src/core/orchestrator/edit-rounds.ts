@@ -26,6 +26,8 @@ export interface EditHost {
   isEnded(): boolean;
   /** The number of the last round the run had (a resumed run's journal), else 0. */
   readonly lastRound: number;
+  /** What became of the last answer of a resumed run's journal. */
+  readonly lastOutcome?: EditOutcome | undefined;
 }
 
 export interface EditRoundOptions {
@@ -58,8 +60,9 @@ export class EditRounds {
     private readonly host: EditHost,
     private readonly options: EditRoundOptions,
   ) {
-    // A resumed run numbers its rounds on from the journal's.
+    // A resumed run numbers its rounds on from the journal's, and tells the source what became of its last answer.
     this.round = host.lastRound;
+    this.previous = host.lastOutcome;
   }
 
   /** True while a round is in progress. */
@@ -192,6 +195,24 @@ export class EditRounds {
     try {
       for (let attempt = 0; attempt <= options.repairRounds; attempt++) {
         let answer: EditProposal | undefined | typeof TIMED_OUT;
+        // An answer held for a review is journaled when the source announces it, not after the review.
+        let announced = false;
+        const emitProposed = (a: EditProposal, awaitingReview: boolean) =>
+          host.events.emit('edit_proposed', {
+            round,
+            triggeredBy: triggers,
+            operations: a.operations as never,
+            status: a.status ?? 'continue',
+            attempt,
+            ...(a.reason !== undefined ? { reason: a.reason } : {}),
+            ...(a.proposed !== undefined ? { proposed: a.proposed as never } : {}),
+            ...(awaitingReview ? { awaitingReview: true as const } : {}),
+          });
+        const announce = (a: EditProposal) => {
+          if (announced || host.isEnded()) return;
+          announced = true;
+          emitProposed(a, true);
+        };
         try {
           answer = await Promise.race([
             options.source.propose({
@@ -203,6 +224,7 @@ export class EditRounds {
               rejected,
               previous,
               signal: controller.signal,
+              announce,
             }),
             deadline,
           ]);
@@ -234,15 +256,7 @@ export class EditRounds {
         }
         const status = answer.status ?? 'continue';
         proposed = (answer.proposed ?? answer.operations).length;
-        host.events.emit('edit_proposed', {
-          round,
-          triggeredBy: triggers,
-          operations: answer.operations as never,
-          status,
-          attempt,
-          ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
-          ...(answer.proposed !== undefined ? { proposed: answer.proposed as never } : {}),
-        });
+        if (!announced) emitProposed(answer, false);
         if (answer.review) host.events.emit('edit_reviewed', { round, ...answer.review });
         if (status === 'fail') {
           host.failRun(answer.reason ?? 'the agent gave up');

@@ -27,6 +27,12 @@ export interface EditRequest {
   readonly rejected?: { readonly operations: readonly unknown[]; readonly violations: readonly Violation[] } | undefined;
   /** Aborted when the round times out or the run ends. */
   readonly signal: AbortSignal;
+  /**
+   * A source that holds its answer for a review calls this first, with the answer as the agent
+   * gave it: the core journals it at once, so a review that takes long, times out or rejects it
+   * loses nothing of what the agent proposed.
+   */
+  readonly announce?: ((answer: EditProposal) => void) | undefined;
 }
 
 /** An edit source's answer. */

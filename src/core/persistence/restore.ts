@@ -4,7 +4,7 @@ import { planFromJson } from '../io/plan-file';
 import type { Constellation } from '../model/constellation';
 import { ConstellationError } from '../model/errors';
 import { applyEvent, takeOver } from '../state/apply-event';
-import { foldAgentEvent, isAgentEvent } from '../state/agent-timeline';
+import { cutOpenRounds, foldAgentEvent, isAgentEvent } from '../state/agent-timeline';
 import { newRunState, type RunEnd, type RunState } from '../state/run-state';
 import type { JournalStore } from './store';
 
@@ -83,6 +83,7 @@ export function foldJournal(
       if (snapshot.version === 1) foldRunEnd(state, event);
       // The agent's timeline is not in snapshots: the whole log tells it.
       if (isAgentEvent(event)) foldAgentEvent(state.agent, event);
+      else if (event.type === 'constellation_started') cutOpenRounds(state.agent, event.timestamp);
       continue;
     }
     if (event.type === 'constellation_modified') {

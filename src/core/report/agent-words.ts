@@ -1,4 +1,4 @@
-import type { AgentRound, RoundOutcome } from '../state/agent-timeline';
+import { isSetback, type AgentRound, type RoundOutcome } from '../state/agent-timeline';
 import { describeProposedOperation } from './operation-words';
 import { clipLine, formatCount, plural } from './words';
 
@@ -18,6 +18,7 @@ const OUTCOME_WORDS: Readonly<Record<RoundOutcome, string>> = {
   source_error: 'the call failed',
   skipped: 'not asked (agent paused)',
   gave_up: 'gave up: the run was stopped',
+  cut_off: 'cut off (the run was resumed by another process)',
 };
 
 /** Longest stated reason shown on one line; views with room show more. */
@@ -28,7 +29,7 @@ export function roundState(r: AgentRound, ended: boolean): string {
   if (r.outcome === 'skipped' && r.usage && r.usage.calls > 0) return 'cut short (agent paused)';
   if (r.outcome) return r.finishRefused && r.outcome !== 'refused' ? `${OUTCOME_WORDS[r.outcome]}; finish refused` : OUTCOME_WORDS[r.outcome];
   if (ended) return 'cut off when the run ended';
-  return r.status !== undefined || r.proposed.length > 0 ? 'waiting for review' : 'asking the model';
+  return r.awaitingReview ? 'waiting for review' : 'asking the model';
 }
 
 /** `after build, test`; `at resume` for a round a resume started without completions. */
@@ -41,7 +42,8 @@ export function roundTrigger(r: AgentRound): string {
 /** What the round changed, in a few words: `1 of 2 operations applied`. */
 export function roundChange(r: AgentRound): string {
   const n = r.proposed.length;
-  if (n === 0) return r.outcome === undefined ? '' : 'no operations';
+  // Nothing proposed: say so only when an answer came (not for a round that got none).
+  if (n === 0) return r.outcome === 'no_change' || r.outcome === 'applied' || r.outcome === 'auto_accepted' ? 'no operations' : '';
   if (r.applied === undefined) return plural(n, 'operation');
   return r.applied === n ? `${plural(n, 'operation')} applied` : `${r.applied} of ${plural(n, 'operation')} applied`;
 }
@@ -58,17 +60,22 @@ export function roundLine(r: AgentRound, ended: boolean): string {
   return parts.join(' · ');
 }
 
+/** How a round reads at a glance: `good` (applied, or nothing to do), `warn` (not as proposed), `bad` (refused, failed), `busy` (going on). */
+export function roundTone(r: AgentRound): 'good' | 'warn' | 'bad' | 'busy' {
+  if (!r.outcome) return 'busy';
+  if (r.outcome === 'refused' || r.outcome === 'source_error' || r.outcome === 'gave_up') return 'bad';
+  return isSetback(r) || r.outcome === 'partially_accepted' || r.outcome === 'skipped' || r.outcome === 'cut_off' ? 'warn' : 'good';
+}
+
 /** Everything known of a round, a line each: for tooltips, the DAG panel's details and the report. */
 export function roundDetails(r: AgentRound, ended: boolean): string[] {
   const out = [`Round ${r.round}, ${roundTrigger(r)}: ${roundState(r, ended)}`];
   if (r.status !== undefined) out.push(`The agent said "${r.status}"${r.reason ? `: ${clipLine(r.reason, 1000)}` : ' (no reason given)'}`);
   if (r.proposed.length > 0) {
     out.push(`It proposed ${plural(r.proposed.length, 'operation')}${r.applied !== undefined ? ` (${r.applied} applied)` : ''}:`);
-    const kept = new Set(r.kept.map((op) => JSON.stringify(op)));
-    for (const op of r.proposed.slice(0, 50)) {
-      const mark = r.review && r.review.decision !== 'accepted' && r.review.decision !== 'auto_accepted' ? (kept.has(JSON.stringify(op)) ? '✓ ' : '✗ ') : '';
-      out.push(`  ${mark}${describeProposedOperation(op)}`);
-    }
+    const review = r.review;
+    const kept = review && review.decision !== 'accepted' && review.decision !== 'auto_accepted' ? new Set(review.accepted) : undefined;
+    r.proposed.slice(0, 50).forEach((op, i) => out.push(`  ${kept ? (kept.has(i) ? '✓ ' : '✗ ') : ''}${describeProposedOperation(op)}`));
     if (r.proposed.length > 50) out.push(`  … and ${r.proposed.length - 50} more`);
   }
   if (r.review) out.push(`Review: ${r.review.decision.replace('_', '-')}${r.review.reason ? `, because ${JSON.stringify(clipLine(r.review.reason, 1000))}` : ''}`);

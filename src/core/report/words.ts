@@ -40,8 +40,9 @@ export const ANSI_SEQUENCE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Makes one line of arbitrary text printable: escape sequences and control characters go, tabs become spaces. */
 export function oneLine(s: string): string {
+  // C0 and C1 controls, line and paragraph separators, and the bidirectional overrides that can make text read other than it is.
   // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  return s.replace(ANSI_SEQUENCE, '').replace(/\t/g, '  ').replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trimEnd();
+  return s.replace(ANSI_SEQUENCE, '').replace(/\t/g, '  ').replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trimEnd();
 }
 
 /** {@link oneLine}, cut to `max` characters with an ellipsis. */

@@ -1,10 +1,13 @@
 import type { OperationInput } from '../editing/operations';
 import type { Violation } from '../editing/violations';
 import type { RunEvent } from '../events/event-map';
-import type { EditReview, OutcomeKind, RoundUsage } from '../orchestrator/edit-source';
+import type { EditOutcome, EditReview, OutcomeKind, RoundUsage } from '../orchestrator/edit-source';
 
-/** How a round ended: an edit outcome, or `gave_up` (the agent answered `fail` and the run ended). */
-export type RoundOutcome = OutcomeKind | 'gave_up';
+/**
+ * How a round ended: an edit outcome; `gave_up` (the agent answered `fail` and the run ended);
+ * `cut_off` (the process running the run stopped before the round ended, and a new one resumed it).
+ */
+export type RoundOutcome = OutcomeKind | 'gave_up' | 'cut_off';
 
 /**
  * One round of the agent's timeline: which completions it was about, what the agent answered
@@ -26,7 +29,10 @@ export interface AgentRound {
   kept: readonly OperationInput[];
   /** Answers sent back to the agent for repair. */
   repairs: number;
-  review?: Pick<EditReview, 'decision' | 'reason'> | undefined;
+  /** True while the last answer waits for the user's review. */
+  awaitingReview?: boolean | undefined;
+  /** The reviewer's decision and which operations of `proposed` it kept (by index). */
+  review?: Pick<EditReview, 'decision' | 'reason' | 'accepted'> | undefined;
   /** The violations of the last refused answer. */
   violations?: readonly Violation[] | undefined;
   finishRefused?: string | undefined;
@@ -70,6 +76,7 @@ export function foldAgentEvent(timeline: AgentRound[], e: AgentEvent): void {
       r.proposed = e.proposed ?? e.operations;
       r.kept = e.operations;
       r.violations = undefined;
+      r.awaitingReview = e.awaitingReview === true;
       if (e.status === 'fail') {
         r.outcome = 'gave_up';
         r.endedAt = e.timestamp;
@@ -78,6 +85,7 @@ export function foldAgentEvent(timeline: AgentRound[], e: AgentEvent): void {
     }
     case 'edit_rejected': {
       const r = roundOf(timeline, e.round, e.timestamp);
+      r.awaitingReview = false;
       if (e.code === 'finish_refused') r.finishRefused = e.message;
       else if (e.code === 'invalid') {
         r.violations = e.violations;
@@ -85,14 +93,19 @@ export function foldAgentEvent(timeline: AgentRound[], e: AgentEvent): void {
       } else r.message = e.message;
       return;
     }
-    case 'edit_reviewed':
-      roundOf(timeline, e.round, e.timestamp).review = { decision: e.decision, ...(e.reason !== undefined ? { reason: e.reason } : {}) };
+    case 'edit_reviewed': {
+      const r = roundOf(timeline, e.round, e.timestamp);
+      r.review = { decision: e.decision, accepted: e.accepted, ...(e.reason !== undefined ? { reason: e.reason } : {}) };
+      r.kept = e.accepted.flatMap((i) => r.proposed[i] ?? []);
+      r.awaitingReview = false;
       return;
+    }
     case 'edit_outcome': {
       const r = roundOf(timeline, e.round, e.timestamp, e.triggeredBy);
       if (e.triggeredBy) r.triggeredBy = e.triggeredBy;
       r.outcome = e.outcome;
       r.applied = e.applied;
+      r.awaitingReview = false;
       r.endedAt = e.timestamp;
       if (e.violations) r.violations = e.violations;
       if (e.finishRefused) r.finishRefused = e.finishRefused;
@@ -101,6 +114,31 @@ export function foldAgentEvent(timeline: AgentRound[], e: AgentEvent): void {
       return;
     }
   }
+}
+
+/** A run starts again (resumed): rounds its earlier process left open will not end. */
+export function cutOpenRounds(timeline: AgentRound[], at: number): void {
+  for (const r of timeline) {
+    if (r.outcome !== undefined) continue;
+    r.outcome = 'cut_off';
+    r.endedAt = at;
+    r.awaitingReview = false;
+  }
+}
+
+/** What became of a round, as the next round tells the source (rounds that did not end as edits: nothing). */
+export function outcomeOfRound(r: AgentRound): EditOutcome | undefined {
+  if (r.outcome === undefined || r.outcome === 'gave_up' || r.outcome === 'cut_off') return undefined;
+  return {
+    round: r.round,
+    triggeredBy: r.triggeredBy,
+    outcome: r.outcome,
+    proposed: r.proposed.length,
+    applied: r.applied ?? 0,
+    reviewerReason: r.review?.reason,
+    violations: r.violations,
+    finishRefused: r.finishRefused,
+  };
 }
 
 /**
@@ -114,6 +152,7 @@ export function isSetback(r: Pick<AgentRound, 'outcome' | 'finishRefused'>): boo
     case 'rejected_by_user':
     case 'timed_out':
     case 'source_error':
+    case 'gave_up':
       return true;
     default:
       return r.finishRefused !== undefined;

@@ -1,6 +1,6 @@
 import type { RunEvent } from '../events/event-map';
 import type { RunState } from './run-state';
-import { foldAgentEvent } from './agent-timeline';
+import { cutOpenRounds, foldAgentEvent } from './agent-timeline';
 
 let isoMs = Number.NaN;
 let iso = '';
@@ -41,6 +41,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       state.ended = undefined;
       state.paused = false;
       state.detached = undefined;
+      cutOpenRounds(state.agent, e.timestamp);
       return;
     case 'run_detached':
       state.detached = { reason: e.reason, at: e.timestamp };

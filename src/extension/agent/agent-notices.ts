@@ -44,6 +44,7 @@ export class AgentNotices implements vscode.Disposable {
     this.log.warn(line);
     const message = `Agent, '${run.name}': ${roundLine(r, false)}`;
     this.raised.push(message);
+    if (this.raised.length > 100) this.raised.splice(0, 50);
     void vscode.window.showWarningMessage(message, 'Show').then((pick) => pick && this.show(run, n));
   }
 

@@ -87,10 +87,12 @@ export class EditReviews implements vscode.Disposable {
           resolve(verdict);
         },
       };
-      const expire = () => {
-        pending.settle({ accepted: [] });
-        void vscode.window.showWarningMessage(`The agent's edit to '${runName}' (round ${batch.round}) was not reviewed in time and was dropped; the run goes on.`);
-      };
+      // The round timed out or the run ended: the review closes (the agent's timeline tells the user which).
+      const expire = () => pending.settle({ accepted: [] });
+      if (signal.aborted) {
+        resolve({ accepted: [] });
+        return;
+      }
       signal.addEventListener('abort', expire);
       this.pendingList.push(pending);
       this.updateContext();

@@ -3,6 +3,9 @@ import type { ChatMessage, ChatModel, ChatReply } from '../../agent/chat-model';
 import { UserFacingError } from '../commands/wrap';
 import { config } from '../config';
 
+/** Answers longer than this are not counted with the model's tokenizer, only estimated. */
+const MAX_COUNTED_ANSWER_CHARS = 256_000;
+
 const JUSTIFICATION = 'Constellation asks the model to plan tasks across your devices and to propose edits to the plan as results arrive.';
 
 /** The agent's {@link ChatModel} over `vscode.lm`: cancellation, streaming and token counts. */
@@ -42,7 +45,9 @@ export class LmChatModel implements ChatModel {
         onText?.(chunk);
       }
       if (signal.aborted) throw abortError();
-      const counts = await Promise.all([...messages.map((m) => this.model.countTokens(m.content, cts.token)), this.model.countTokens(text, cts.token)]);
+      // An answer longer than any real one is not worth the tokenizer's time: it is estimated (and refused by the agent).
+      const counted = text.length <= MAX_COUNTED_ANSWER_CHARS ? this.model.countTokens(text, cts.token) : Promise.resolve(Math.ceil(text.length / 4));
+      const counts = await Promise.all([...messages.map((m) => this.model.countTokens(m.content, cts.token)), counted]);
       const outputTokens = counts.pop() ?? 0;
       return { text, usage: { inputTokens: counts.reduce((a, b) => a + b, 0), outputTokens } };
     } catch (err) {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AgentBudget, type BudgetReached } from '../../agent/budget';
 import { formatCount } from '../../core/report/words';
+import type { AgentRound } from '../../core/state/agent-timeline';
 import { AgentEditSource } from '../../agent/agent-edit-source';
 import { AgentStats } from '../../agent/chat-model';
 import type { DeviceProfileLike } from '../../agent/prompts/create-prompt';
@@ -34,7 +35,8 @@ export class RunAgents {
     private readonly warn: (message: string) => void,
   ) {}
 
-  async forRun(constellation: Constellation, runName: () => string): Promise<RunAgent | undefined> {
+  /** `earlier`: the rounds of a resumed run, whose cost counts against its budget. */
+  async forRun(constellation: Constellation, runName: () => string, earlier: readonly AgentRound[] = []): Promise<RunAgent | undefined> {
     const request = constellation.info.request;
     if (!request || !config.agentEnabled()) return undefined;
     let model;
@@ -48,6 +50,7 @@ export class RunAgents {
       return undefined;
     }
     const stats = new AgentStats();
+    for (const r of earlier) if (r.usage) stats.record(r.usage, r.usage.calls);
     const budget = new AgentBudget(config.agentBudget(), stats, (reached) => void this.askToGoOn(runName(), budget, reached));
     const agent = new AgentEditSource({
       model,

@@ -8,7 +8,7 @@ import { selectModel } from '../agent/lm-model';
 import { slugOf, writeNewPlan } from './new-plan-file';
 import { UserFacingError } from './wrap';
 import { roundLine } from '../../core/report/agent-words';
-import { hasEnded, timelineOf } from '../run/run-handle';
+import { hasEnded, isActive, timelineOf, type RunHandle } from '../run/run-handle';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -37,11 +37,24 @@ export const AGENT_COMMANDS = {
       placeHolder: 'e.g. no new tasks on the build server',
       ignoreFocusOut: true,
     });
-    if (why === undefined || p.decided) return;
+    if (why === undefined) return;
+    if (p.decided) {
+      void vscode.window.showWarningMessage(`Round ${p.batch.round}'s review had already ended (it timed out or the run ended) while you typed; your reason was not recorded.`);
+      return;
+    }
     ctx.reviews.reject(p, why);
   },
   [COMMANDS.chooseEdits]: (ctx: ExtensionCtx): Handler => (uri?: unknown, chosen?: unknown) =>
     ctx.reviews.choose(pendingReview(ctx, uri), Array.isArray(chosen) ? chosen.filter((i): i is number => typeof i === 'number') : undefined),
+  [COMMANDS.extendAgentBudget]: (ctx: ExtensionCtx): Handler => (arg?: unknown) => {
+    const node = arg as { kind?: unknown; run?: RunHandle } | undefined;
+    const run = node?.kind === 'agent' && node.run ? node.run : ctx.runs.current;
+    if (!run?.agent || !isActive(run)) throw new UserFacingError('No run in progress is steered by the agent.');
+    const more = config.agentBudget();
+    run.agent.budget.extend(more.maxTokens || more.maxCalls ? more : { maxTokens: Number.MAX_SAFE_INTEGER, maxCalls: Number.MAX_SAFE_INTEGER });
+    ctx.log.info(`agent of '${run.name}' goes on with a new budget`);
+    ctx.runs.touch(run);
+  },
   [COMMANDS.showAgentRound]: (ctx: ExtensionCtx): Handler => async (arg?: unknown) => {
     const target = arg as { runId?: unknown; round?: unknown } | undefined;
     if (typeof target?.runId === 'string' && typeof target.round === 'number') {
@@ -92,7 +105,7 @@ async function planOnce(ctx: ExtensionCtx, request: string, interactive: boolean
       });
     });
   } catch (err) {
-    if (!(err instanceof PlanningError) || !interactive) throw err;
+    if (!interactive || (err instanceof Error && err.name === 'AbortError')) throw err;
     return planningFailed(ctx, model.name, request, err);
   }
   const c = result.constellation;
@@ -105,20 +118,21 @@ async function planOnce(ctx: ExtensionCtx, request: string, interactive: boolean
   return uri.fsPath;
 }
 
-/** Every answer was refused: say why in a sentence, offer the answers and another try with the same request. */
-async function planningFailed(ctx: ExtensionCtx, model: string, request: string, err: PlanningError): Promise<typeof AGAIN | undefined> {
-  const first = err.problems[0];
-  const more = err.problems.length > 1 ? ` (and ${err.problems.length - 1} more problem${err.problems.length === 2 ? '' : 's'})` : '';
-  ctx.log.warn(`Plan from Request: ${model} gave no valid plan in ${err.attempts} answer(s):\n${err.message}`);
+/** No plan came (every answer refused, or the call failed): say why in a sentence, offer the answers and another try with the request kept. */
+async function planningFailed(ctx: ExtensionCtx, model: string, request: string, err: unknown): Promise<typeof AGAIN | undefined> {
+  let message: string;
+  if (err instanceof PlanningError) {
+    const first = err.problems[0];
+    const more = err.problems.length > 1 ? ` (and ${err.problems.length - 1} more problem${err.problems.length === 2 ? '' : 's'})` : '';
+    message = `${model} gave no valid plan in ${err.attempts} answer${err.attempts === 1 ? '' : 's'}. The last one: ${first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'unreadable'}${more}.`;
+  } else message = `Planning with ${model} failed: ${err instanceof Error ? err.message : String(err)}`;
+  ctx.log.warn(`Plan from Request: ${err instanceof Error ? err.message : String(err)}`);
+  const answers = err instanceof PlanningError ? err.answers : [];
   for (;;) {
-    const pick = await vscode.window.showErrorMessage(
-      `${model} gave no valid plan in ${err.attempts} answer${err.attempts === 1 ? '' : 's'}. The last one: ${first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'unreadable'}${more}.`,
-      'Try Again',
-      'Show Answers',
-    );
+    const pick = await vscode.window.showErrorMessage(message, 'Try Again', ...(answers.length > 0 ? ['Show Answers'] : []));
     if (pick === 'Try Again') return AGAIN;
-    if (pick !== 'Show Answers') return undefined;
-    const text = [`Plan from Request — ${model}, ${err.attempts} answer(s), none a valid plan.`, '', 'Request:', request, '', 'Problems with the last answer:', err.message, '', ...err.answers.flatMap((a, i) => [`--- answer ${i + 1} ---`, a, ''])].join('\n');
+    if (pick !== 'Show Answers' || !(err instanceof PlanningError)) return undefined;
+    const text = [`Plan from Request — ${model}, ${err.attempts} answer(s), none a valid plan.`, '', 'Request:', request, '', 'Problems with the last answer:', err.message, '', ...answers.flatMap((a, i) => [`--- answer ${i + 1} ---`, a, ''])].join('\n');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: text }), { preview: true });
   }
 }

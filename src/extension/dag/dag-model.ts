@@ -1,8 +1,8 @@
 import type { Operation } from '../../core/editing/operations';
 import { isTerminal, type Task } from '../../core/model/types';
 import { hasEnded, isActive, runStateOf, startTime, timelineOf } from '../run/run-handle';
-import { roundChange, roundDetails, roundState } from '../../core/report/agent-words';
-import { isSetback, type AgentRound } from '../../core/state/agent-timeline';
+import { roundChange, roundDetails, roundState, roundTone } from '../../core/report/agent-words';
+import { isSetback } from '../../core/state/agent-timeline';
 import { plural } from '../../core/report/words';
 import { layeredLayout } from '../../shared/dag-layout';
 import type { AgentRoundView, DagEdge, DagNode, HostMessage, TaskDetails } from '../../shared/dag-protocol';
@@ -102,12 +102,6 @@ export function proposalOf(run: RunHandle, operations: readonly Operation[] | un
 /** Rounds sent to the panel, newest first; older ones are counted. */
 const MAX_PANEL_ROUNDS = 100;
 
-function toneOf(r: AgentRound): AgentRoundView['tone'] {
-  if (!r.outcome) return 'busy';
-  if (r.outcome === 'refused' || r.outcome === 'source_error' || r.outcome === 'gave_up') return 'bad';
-  return isSetback(r) || r.outcome === 'partially_accepted' || r.outcome === 'skipped' ? 'warn' : 'good';
-}
-
 /** The agent's timeline for the panel's details (empty when no agent steered the run). */
 export function agentOf(run: RunHandle): Extract<HostMessage, { type: 'agent' }> {
   const rounds = timelineOf(run);
@@ -121,7 +115,7 @@ export function agentOf(run: RunHandle): Extract<HostMessage, { type: 'agent' }>
     .map((r): AgentRoundView => ({
       round: r.round,
       title: [`Round ${r.round}`, roundState(r, ended), roundChange(r)].filter(Boolean).join(' · '),
-      tone: toneOf(r),
+      tone: roundTone(r),
       lines: roundDetails(r, ended).slice(1),
     }));
   return { type: 'agent', summary, rounds: views };

@@ -38,6 +38,7 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
   private readonly timelines = new Map<string, { at: string; text: string }[]>();
   private selected: string | undefined;
   private proposal: readonly Operation[] | undefined;
+  private agentDirty = false;
   readonly renders: RenderReport[] = [];
   private readonly rendered = this.register(new vscode.EventEmitter<RenderReport>());
   readonly onDidRender = this.rendered.event;
@@ -68,7 +69,8 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
     if (!('taskId' in e)) {
       if (e.type === 'constellation_modified') this.post(snapshotOf(this.run, ++this.seq));
       else this.schedule();
-      if (isAgentEvent(e)) this.post(agentOf(this.run));
+      // The timeline goes with the next delta: a round's few events make one message.
+      if (isAgentEvent(e)) this.agentDirty = true;
       return;
     }
     if (e.type === 'task_output') return;
@@ -94,6 +96,10 @@ export class DagPanel extends DisposableBase implements vscode.Disposable {
     const eventAt = this.firstDirtyAt ?? Date.now();
     this.firstDirtyAt = undefined;
     this.post(deltaOf(this.run, ids, ++this.seq, eventAt));
+    if (this.agentDirty) {
+      this.agentDirty = false;
+      this.post(agentOf(this.run));
+    }
     if (this.selected && ids.includes(this.selected)) this.sendDetails(this.selected);
   }
 

@@ -70,7 +70,7 @@ export class RunService implements vscode.Disposable {
     private readonly fleets: () => Promise<DeviceFleet[]>,
     private readonly logger: Logger,
     private readonly settings: RunSettings,
-    private readonly agents?: { forRun(c: Constellation, runName: () => string): Promise<RunAgent | undefined> },
+    private readonly agents?: { forRun(c: Constellation, runName: () => string, earlier?: RunSetup['agentTimeline']): Promise<RunAgent | undefined> },
   ) {}
 
   /** Every run, oldest first: past ones from the journal and this window's. */
@@ -175,7 +175,7 @@ export class RunService implements vscode.Disposable {
 
   private async startConstellation(planUri: vscode.Uri | undefined, constellation: Constellation, opts: StartOptions = {}): Promise<LiveRun> {
     const fleets = await this.fleets();
-    const agent = await this.agents?.forRun(constellation, () => constellation.info.name);
+    const agent = await this.agents?.forRun(constellation, () => constellation.info.name, opts.agentTimeline);
     const journalRoot = this.settings.journalRoot();
     const setup: RunSetup = {
       constellation,
@@ -263,6 +263,11 @@ export class RunService implements vscode.Disposable {
     if (run.past?.heldBy !== undefined) throw new Error(`run ${run.id} is being run by process ${run.past.heldBy}`);
     if (run.journal) fs.rmSync(runPaths(run.journal.root, run.id).dir, { recursive: true, force: true });
     this.forget(run);
+  }
+
+  /** Tells the views a run changed outside its events (its agent's budget, say). */
+  touch(run: RunHandle): void {
+    this.refreshSoon(run);
   }
 
   private cancelRefresh(run: RunHandle): void {

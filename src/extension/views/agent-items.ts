@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { roundChange, roundDetails, roundState, roundTrigger } from '../../core/report/agent-words';
+import { roundChange, roundDetails, roundState, roundTone, roundTrigger } from '../../core/report/agent-words';
 import { formatCount, plural } from '../../core/report/words';
 import { isSetback, type AgentRound } from '../../core/state/agent-timeline';
 import { COMMANDS } from '../constants';
@@ -24,16 +24,20 @@ export function agentItem(run: RunHandle): vscode.TreeItem {
   }
   item.tooltip = md;
   item.iconPath = new vscode.ThemeIcon(run.agent?.budget.paused ? 'debug-pause' : 'sparkle');
-  item.contextValue = 'agent';
+  item.contextValue = run.agent?.budget.paused && run.orchestrator && !run.orchestrator.isEnded ? 'agent.paused' : 'agent';
   return item;
 }
 
+const TONE_ICONS = {
+  good: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  warn: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  bad: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  busy: new vscode.ThemeIcon('loading~spin'),
+} as const;
+
 function roundIcon(r: AgentRound | undefined, ended: boolean): vscode.ThemeIcon {
   if (!r) return new vscode.ThemeIcon('question');
-  if (!r.outcome) return ended ? new vscode.ThemeIcon('circle-slash') : new vscode.ThemeIcon('loading~spin');
-  if (r.outcome === 'refused' || r.outcome === 'source_error' || r.outcome === 'gave_up') return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-  if (isSetback(r) || r.outcome === 'partially_accepted' || r.outcome === 'skipped') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-  return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+  return !r.outcome && ended ? new vscode.ThemeIcon('circle-slash') : TONE_ICONS[roundTone(r)];
 }
 
 /** One round of the agent: what it was about, how it ended; the tooltip tells all of it. */
