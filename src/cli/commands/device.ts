@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { SimExecutor } from '../../core/executors/sim-executor';
 import { ID_PATTERN } from '../../core/model/schema';
 import { AutoExecutor } from '../../devices/agent/auto-executor';
+import { AipDevice } from '../../devices/agent/aip-device';
 import { DeviceAgent } from '../../devices/agent/device-agent';
 import { isLoopback } from '../../devices/agent/handshake';
 import { ShellExecutor } from '../../devices/agent/shell-executor';
@@ -14,6 +15,7 @@ import { packageVersion, readTextFile } from '../io';
 import { commandInfo } from '../usage';
 
 const EXECUTORS = ['auto', 'shell', 'sim'] as const;
+const DIALECTS = ['native', 'aip'] as const;
 
 /**
  * `constellation device`: a device agent that serves one machine's tasks over WebSocket until
@@ -32,24 +34,33 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
   const token = args.flags.has('token-stdin') ? await tokenFromStdin() : readToken(args.values.get('token'), args.values.get('token-file'), io);
   const sim = new SimExecutor();
   const shell = new ShellExecutor(workdir);
-  const agent = new DeviceAgent({
-    id,
-    host,
-    port,
-    token: token.value,
-    executor: kind === 'sim' ? sim : kind === 'shell' ? shell : new AutoExecutor(sim, shell),
-    capabilities: (args.values.get('capabilities') ?? '').split(',').map((c) => c.trim()).filter(Boolean),
-    concurrency: intOption(args, 'concurrency', 1, 1024) ?? 1,
-    version: packageVersion(),
-    keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 600_000,
-    helloTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000,
-    logger: {
-      debug: () => undefined,
-      info: (m) => io.err.write(`device ${id}: ${m}\n`),
-      warn: (m) => io.err.write(`device ${id}: warning: ${m}\n`),
-      error: (m, e) => io.err.write(`device ${id}: ${m}${e instanceof Error ? `: ${e.message}` : ''}\n`),
-    },
-  });
+  const executor = kind === 'sim' ? sim : kind === 'shell' ? shell : new AutoExecutor(sim, shell);
+  const capabilities = (args.values.get('capabilities') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const concurrency = intOption(args, 'concurrency', 1, 1024) ?? 1;
+  const logger = {
+    debug: () => undefined,
+    info: (m: string) => io.err.write(`device ${id}: ${m}\n`),
+    warn: (m: string) => io.err.write(`device ${id}: warning: ${m}\n`),
+    error: (m: string, e?: unknown) => io.err.write(`device ${id}: ${m}${e instanceof Error ? `: ${e.message}` : ''}\n`),
+  };
+  const dialect = choiceOption(args, 'dialect', DIALECTS) ?? 'native';
+  // The reference's orchestrator (UFO Galaxy) speaks AIP; Constellation's speaks the native protocol.
+  const agent =
+    dialect === 'aip'
+      ? new AipDevice({ id, host, port, token: token.value, executor, capabilities, concurrency, shareHostInfo: args.flags.has('share-host-info'), registerTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000, logger })
+      : new DeviceAgent({
+          id,
+          host,
+          port,
+          token: token.value,
+          executor,
+          capabilities,
+          concurrency,
+          version: packageVersion(),
+          keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 600_000,
+          helloTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000,
+          logger,
+        });
   let url: string;
   try {
     url = await agent.listen();
@@ -61,7 +72,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
   if (token.generated) io.err.write(`device ${id}: token ${token.value}\n`);
   const announce = args.values.get('announce');
   if (announce !== undefined) writeAnnouncement(path.resolve(io.cwd, announce), { id, url, pid: process.pid });
-  io.out.write(`constellation device ${id} listening on ${url} (executor ${kind}, workdir ${workdir})\n`);
+  io.out.write(`constellation device ${id} listening on ${url} (${dialect === 'aip' ? 'AIP, for UFO Galaxy; executor' : 'executor'} ${kind}, workdir ${workdir})\n`);
 
   const idleExitMs = intOption(args, 'idle-exit', 1_000, 86_400_000);
   await new Promise<void>((resolve) => {

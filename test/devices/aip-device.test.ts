@@ -1,0 +1,155 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import type { LocalAgents } from '../../src/devices/local/local-agents';
+import { formatTaskText, inputsTip } from '../../src/devices/protocol/aip/task-text';
+import { startAgents } from '../helpers/ws-devices';
+
+// Our device as UFO Galaxy drives it: `constellation device --dialect aip` in a separate process,
+// and a client that sends Galaxy's frames as the reference writes them (every key, null when unset).
+
+type Frame = Record<string, unknown>;
+
+function galaxy(url: string) {
+  const ws = new WebSocket(url);
+  const frames: Frame[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d) => {
+    frames.push(JSON.parse((d as Buffer).toString('utf8')) as Frame);
+    for (const w of waiters.splice(0)) w();
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode ?? '?'}`)));
+    ws.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const next = async (match: (f: Frame) => boolean, what: string, ms = 10_000): Promise<Frame> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const f = frames.find(match);
+      if (f) {
+        frames.splice(frames.indexOf(f), 1);
+        return f;
+      }
+      if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(frames)}`);
+      await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 100))]);
+    }
+  };
+  const send = (f: Frame) =>
+    ws.send(JSON.stringify({ status: 'ok', client_type: null, session_id: null, task_name: null, client_id: null, target_id: null, request: null, action_results: null, timestamp: '2026-11-30T10:00:00+00:00', request_id: null, prev_response_id: null, error: null, metadata: null, ...f }));
+  return { ws, frames, opened, closed, next, send };
+}
+
+describe('our device driven by UFO Galaxy over AIP', () => {
+  let agents: LocalAgents;
+  let base: string;
+  let token: string;
+  const url = (t = token) => `${base}?token=${encodeURIComponent(t)}`;
+
+  before(async () => {
+    agents = await startAgents(['dev1'], { executor: 'auto', extraArgs: ['--dialect', 'aip', '--hello-timeout', '400', '--concurrency', '4', '--capabilities', 'shell'] });
+    base = agents.devices[0]!.url;
+    token = agents.devices[0]!.token;
+  });
+  after(async () => {
+    await agents.stop();
+  });
+
+  async function registered(clientId = `c${Math.random().toString(36).slice(2)}@dev1`) {
+    const g = galaxy(url());
+    await g.opened;
+    g.send({ type: 'register', client_type: 'constellation', client_id: clientId, target_id: 'dev1', metadata: { type: 'constellation_client', version: '2.0' } });
+    const ok = await g.next((f) => f.type === 'heartbeat', 'the registration ack');
+    assert.equal(ok.status, 'ok');
+    return g;
+  }
+
+  it('serves /ws with ?token= only: a wrong token, no token and another path are refused at the handshake (403)', async () => {
+    assert.match(base, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    await assert.rejects(galaxy(url('wrong-token-wrong-token')).opened, /HTTP 403/);
+    await assert.rejects(galaxy(base).opened, /HTTP 403/);
+    await assert.rejects(galaxy(`${base.replace(/\/ws$/, '/other')}?token=${token}`).opened, /HTTP 403/);
+  });
+
+  it('refuses with an error and a close: a first frame that is not a register, a device client, another target, and silence', async () => {
+    const cases: [Frame | undefined, RegExp][] = [
+      [{ type: 'task', status: 'continue', session_id: 's', request: 'x' }, /the first frame must be a 'register', not 'task'/],
+      [{ type: 'register', client_type: 'device', client_id: 'dev9' }, /serves constellation clients \(Galaxy\), not 'device' clients/],
+      [{ type: 'register', client_type: 'constellation', client_id: 'c@dev9', target_id: 'dev9' }, /Target device 'dev9' is not connected/],
+      [undefined, /no register frame within the time allowed/],
+    ];
+    for (const [frame, message] of cases) {
+      const g = galaxy(url());
+      await g.opened;
+      if (frame) g.send(frame);
+      const error = await g.next((f) => f.type === 'error', 'an error');
+      assert.match(String(error.error), message);
+      assert.equal(error.session_id, null, 'AIP errors carry no session');
+      await g.closed;
+    }
+  });
+
+  it('answers heartbeats without client_type, and device info without host details unless shared', async () => {
+    const g = await registered();
+    g.ws.send(JSON.stringify({ type: 'heartbeat', status: 'ok', client_id: 'x', metadata: { device_id: 'dev1' } }));
+    assert.equal((await g.next((f) => f.type === 'heartbeat', 'a heartbeat ack')).status, 'ok');
+    g.send({ type: 'device_info_request', client_type: 'constellation', target_id: 'dev1', request_id: 'R1' });
+    const info = await g.next((f) => f.type === 'device_info_response', 'device info');
+    assert.equal(info.response_id, 'R1');
+    const result = info.result as Frame;
+    assert.equal(result.device_id, 'dev1');
+    assert.deepEqual(result.supported_features, ['shell']);
+    assert.equal(result.hostname, null);
+    assert.equal(result.ip_address, null);
+    g.ws.close();
+  });
+
+  it("runs a task from Galaxy's text with its constellation-inputs tip: an ack, then task_end in UFO's result shape", async () => {
+    const g = await registered();
+    const request = formatTaskText({ description: 'Say hello', tips: ['be brief', inputsTip({ sim: { durationMs: 50, result: { greeting: 'hello' } } })] });
+    g.send({ type: 'task', status: 'continue', client_type: 'constellation', target_id: 'dev1', session_id: 'greet@t1', task_name: 'galaxy/c/t1', request });
+    const ack = await g.next((f) => f.type === 'heartbeat' && f.session_id === 'greet@t1', 'the ack');
+    assert.equal(ack.status, 'ok');
+    const end = await g.next((f) => f.type === 'task_end', 'task_end');
+    assert.deepEqual([end.status, end.session_id, end.error], ['completed', 'greet@t1', null]);
+    assert.deepEqual(end.result, [{ request, result: { greeting: 'hello' } }]);
+    // A shell command that fails: task_end failed with our error, for that session.
+    const failing = formatTaskText({ description: 'Fail', tips: [inputsTip({ command: 'exit 3' })] });
+    g.send({ type: 'task', status: 'continue', session_id: 'fail@t2', request: failing });
+    const failed = await g.next((f) => f.type === 'task_end' && f.session_id === 'fail@t2', 'the failed task_end');
+    assert.equal(failed.status, 'failed');
+    assert.match(String(failed.error), /exit/);
+    g.ws.close();
+  });
+
+  it('refuses at task level with task_end{failed} and the session: no inputs, bad inputs, a frame it cannot read', async () => {
+    const g = await registered();
+    g.send({ type: 'task', status: 'continue', session_id: 'words@t3', request: formatTaskText({ description: 'Open the browser and check the news', tips: [] }) });
+    const words = await g.next((f) => f.type === 'task_end' && f.session_id === 'words@t3', 'a refusal');
+    assert.equal(words.status, 'failed');
+    assert.match(String(words.error), /\[missing_inputs\] the task carries no inputs: .*constellation export --aip-inputs/);
+    g.send({ type: 'task', status: 'continue', session_id: 'bad@t4', request: formatTaskText({ description: 'x', tips: ['constellation-inputs: {nope'] }) });
+    assert.match(String((await g.next((f) => f.type === 'task_end' && f.session_id === 'bad@t4', 'a refusal')).error), /\[invalid_inputs\] the constellation-inputs: tip is not JSON/);
+    g.ws.send(JSON.stringify({ type: 'task', status: 'paused', session_id: 'odd@t5' }));
+    const odd = await g.next((f) => f.type === 'task_end' && f.session_id === 'odd@t5', 'a refusal of an unreadable frame');
+    assert.match(String(odd.error), /status/);
+    assert.equal(g.frames.filter((f) => f.type === 'error').length, 0, 'never a bare error for a task');
+    g.ws.close();
+  });
+
+  it('closing the socket cancels its running tasks; the same client_id reconnecting takes over its old socket', async () => {
+    const id = 'galaxy@dev1';
+    const first = await registered(id);
+    first.send({ type: 'task', status: 'continue', session_id: 'long@t6', request: formatTaskText({ description: 'wait', tips: [inputsTip({ sim: { durationMs: 60_000 } })] }) });
+    await first.next((f) => f.type === 'heartbeat' && f.session_id === 'long@t6', 'the ack');
+    const second = await registered(id);
+    const replaced = await first.closed;
+    assert.equal(replaced.code, 4409, 'the old socket is closed by the takeover');
+    // The takeover cancelled what the old socket ran: the device is free for the full concurrency again.
+    const quick = formatTaskText({ description: 'q', tips: [inputsTip({ sim: { durationMs: 10 } })] });
+    for (let i = 0; i < 4; i++) second.send({ type: 'task', status: 'continue', session_id: `q@${i}`, request: quick });
+    for (let i = 0; i < 4; i++) assert.equal((await second.next((f) => f.type === 'task_end' && f.session_id === `q@${i}`, `task_end q@${i}`)).status, 'completed');
+    second.ws.close();
+  });
+});
