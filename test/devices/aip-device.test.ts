@@ -1,44 +1,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocket } from 'ws';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import { formatTaskText, inputsTip } from '../../src/devices/protocol/aip/task-text';
 import { startAgents } from '../helpers/ws-devices';
+import { rawClient, type RawFrame } from '../helpers/raw-client';
 
 // Our device as UFO Galaxy drives it: `constellation device --dialect aip` in a separate process,
 // and a client that sends Galaxy's frames as the reference writes them (every key, null when unset).
 
-type Frame = Record<string, unknown>;
+type Frame = RawFrame;
 
+/** Galaxy's frames as the reference writes them: every key, null when unset. */
 function galaxy(url: string) {
-  const ws = new WebSocket(url);
-  const frames: Frame[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (d) => {
-    frames.push(JSON.parse((d as Buffer).toString('utf8')) as Frame);
-    for (const w of waiters.splice(0)) w();
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode ?? '?'}`)));
-    ws.once('error', reject);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  const next = async (match: (f: Frame) => boolean, what: string, ms = 10_000): Promise<Frame> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const f = frames.find(match);
-      if (f) {
-        frames.splice(frames.indexOf(f), 1);
-        return f;
-      }
-      if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(frames)}`);
-      await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 100))]);
-    }
-  };
+  const c = rawClient(url);
+  const next = (match: (f: Frame) => boolean, _what: string) => c.next(match);
   const send = (f: Frame) =>
-    ws.send(JSON.stringify({ status: 'ok', client_type: null, session_id: null, task_name: null, client_id: null, target_id: null, request: null, action_results: null, timestamp: '2026-11-30T10:00:00+00:00', request_id: null, prev_response_id: null, error: null, metadata: null, ...f }));
-  return { ws, frames, opened, closed, next, send };
+    c.send({ status: 'ok', client_type: null, session_id: null, task_name: null, client_id: null, target_id: null, request: null, action_results: null, timestamp: '2026-11-30T10:00:00+00:00', request_id: null, prev_response_id: null, error: null, metadata: null, ...f });
+  return { ...c, next, send };
 }
 
 describe('our device driven by UFO Galaxy over AIP', () => {
@@ -146,10 +124,17 @@ describe('our device driven by UFO Galaxy over AIP', () => {
     const second = await registered(id);
     const replaced = await first.closed;
     assert.equal(replaced.code, 4409, 'the old socket is closed by the takeover');
-    // The takeover cancelled what the old socket ran: the device is free for the full concurrency again.
-    const quick = formatTaskText({ description: 'q', tips: [inputsTip({ sim: { durationMs: 10 } })] });
-    for (let i = 0; i < 4; i++) second.send({ type: 'task', status: 'continue', session_id: `q@${i}`, request: quick });
-    for (let i = 0; i < 4; i++) assert.equal((await second.next((f) => f.type === 'task_end' && f.session_id === `q@${i}`, `task_end q@${i}`)).status, 'completed');
+    // The takeover cancelled what the old socket ran (a minute-long task): once it has stopped, the
+    // device runs its full concurrency (4) at once again. Until then one slot is still taken.
+    const quick = formatTaskText({ description: 'q', tips: [inputsTip({ sim: { durationMs: 200 } })] });
+    let outcomes: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 4; i++) second.send({ type: 'task', status: 'continue', session_id: `q${round}@${i}`, request: quick });
+      outcomes = [];
+      for (let i = 0; i < 4; i++) outcomes.push(String((await second.next((f) => f.type === 'task_end' && f.session_id === `q${round}@${i}`, 'a task_end')).status));
+      if (outcomes.every((o) => o === 'completed')) break;
+    }
+    assert.deepEqual(outcomes, ['completed', 'completed', 'completed', 'completed'], 'the long task of the replaced socket was cancelled');
     second.ws.close();
   });
 });

@@ -1,38 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocket } from 'ws';
 import { DeviceFleet, DevicesUnavailableError } from '../../src/devices/fleet';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import { MAX_FRAME_BYTES } from '../../src/devices/protocol/messages';
 import { startAgents } from '../helpers/ws-devices';
-
-/** A raw client: what a hostile or broken peer can send, without our session's manners. */
-function rawClient(url: string, headers: Record<string, string>) {
-  const ws = new WebSocket(url, { headers });
-  const frames: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (d) => {
-    frames.push(JSON.parse((d as Buffer).toString("utf8")) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode ?? '?'}`)));
-    ws.once('error', reject);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  const next = async (type: string): Promise<Record<string, unknown>> => {
-    for (;;) {
-      const f = frames.find((x) => x.type === type);
-      if (f) {
-        frames.splice(frames.indexOf(f), 1);
-        return f;
-      }
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  return { ws, frames, opened, closed, next, send: (v: unknown) => ws.send(typeof v === 'string' || Buffer.isBuffer(v) ? v : JSON.stringify(v)) };
-}
+import { rawClient } from '../helpers/raw-client';
 
 describe('device agent: handshake security and hostile frames', () => {
   let agents: LocalAgents;

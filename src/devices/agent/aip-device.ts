@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../../core/clock';
@@ -7,7 +7,8 @@ import type { Execution, Executor } from '../../core/executors/executor';
 import { decodeClientFrame, encodeServerFrame, MAX_AIP_FRAME_BYTES, type AipClientFrame } from '../protocol/aip/frames';
 import { encodeTaskEnd } from '../protocol/aip/outcome';
 import { inputsFromTips, parseTaskText } from '../protocol/aip/task-text';
-import { isLoopback, sameSecret } from './handshake';
+import { isLoopback, isLoopbackName, sameSecret } from './handshake';
+import { listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
 
 /** Options of {@link AipDevice}. */
 export interface AipDeviceOptions {
@@ -65,7 +66,7 @@ export class AipDevice {
       if (refusal) {
         // The URL holds the token: only the reason is logged.
         this.logger.warn(`refused an AIP connection from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
-        socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal}\n`);
+        refuseUpgrade(socket, 403, refusal);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
@@ -78,17 +79,12 @@ export class AipDevice {
 
   /** Starts listening; resolves with the URL Galaxy connects to (without the token). */
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.host, () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenAt(this.server, this.host, this.options.port ?? 0);
     return this.url;
   }
 
   get url(): string {
-    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `ws://${h}:${this.port}/ws`;
+    return wsUrl(this.host, this.port, '/ws');
   }
 
   /** True when no client is connected and nothing runs. */
@@ -101,10 +97,7 @@ export class AipDevice {
     if (req.headers.origin !== undefined) return 'browser origins are not allowed';
     const url = new URL(req.url ?? '/', 'ws://device');
     if (url.pathname !== '/ws') return `path '${url.pathname.slice(0, 100)}' is not /ws`;
-    if (isLoopback(this.host)) {
-      const name = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(req.headers.host ?? '')?.[1]?.toLowerCase();
-      if (name !== '127.0.0.1' && name !== 'localhost' && name !== '[::1]') return 'the Host header is not a loopback name';
-    }
+    if (isLoopback(this.host) && !isLoopbackName(req.headers.host ?? '')) return 'the Host header is not 127.0.0.1, localhost or [::1]';
     const given = url.searchParams.get('token') ?? '';
     if (!sameSecret(given, this.options.token) || given === '') return 'missing or wrong token';
     return undefined;
@@ -130,10 +123,7 @@ export class AipDevice {
 
   async close(): Promise<void> {
     for (const peer of this.clients.values()) for (const e of peer.sessions.values()) e.cancel('the device is shutting down');
-    for (const ws of this.wss.clients) ws.close(1001, 'device shutting down');
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await shutDown(this.server, this.wss, this.sockets, 'device shutting down');
   }
 
   private accept(ws: WebSocket): void {

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../core/clock';
@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, typ
 import { checkUpgrade, isLoopback } from './handshake';
 import { executionRequestOf, outputFrames, resultFrame, runKey } from '../protocol/wire';
 import { Outbox } from './outbox';
+import { listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
 import { RunTable, type DeviceRun } from './run-table';
 
 export interface DeviceAgentOptions {
@@ -89,8 +90,7 @@ export class DeviceAgent {
       const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host) });
       if (refusal) {
         this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
-        const text = refusal.status === 401 ? 'Unauthorized' : 'Forbidden';
-        socket.end(`HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
+        refuseUpgrade(socket, refusal.status, refusal.reason);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
@@ -103,17 +103,12 @@ export class DeviceAgent {
 
   /** Starts listening; resolves with the URL orchestrators connect to. */
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.host, () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenAt(this.server, this.host, this.options.port ?? 0);
     return this.url;
   }
 
   get url(): string {
-    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `ws://${h}:${this.port}`;
+    return wsUrl(this.host, this.port);
   }
 
   /** True when no orchestrator is connected and the device holds no task (running or kept). */
@@ -139,12 +134,7 @@ export class DeviceAgent {
   async close(): Promise<void> {
     for (const run of this.runs.all()) if (!run.result) run.execution?.cancel('the device is shutting down');
     this.runs.clear();
-    for (const ws of this.wss.clients) ws.close(1001, 'device shutting down');
-    // `server.close` waits for every connection to end: a peer that never answers the close
-    // frame (or keeps reconnecting) would hold it forever, so the sockets go first.
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await shutDown(this.server, this.wss, this.sockets, 'device shutting down');
   }
 
   private accept(ws: WebSocket): void {

@@ -15,6 +15,12 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** Whether a `Host` header names this machine (a device bound to loopback answers nothing else: DNS rebinding). */
+export function isLoopbackName(hostHeader: string): boolean {
+  const name = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(hostHeader)?.[1]?.toLowerCase();
+  return name !== undefined && LOOPBACK_NAMES.has(name);
+}
+
 /** Compares two secrets in time that does not depend on where they differ (or their length). */
 export function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
@@ -30,8 +36,7 @@ export function checkUpgrade(req: IncomingMessage, opts: { token: string; loopba
   if (req.headers.origin !== undefined) return { status: 403, reason: 'browser origins are not allowed' };
   if (opts.loopback) {
     const host = req.headers.host ?? '';
-    const name = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host)?.[1]?.toLowerCase();
-    if (!name || !LOOPBACK_NAMES.has(name)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not 127.0.0.1, localhost or [::1]` };
+    if (!isLoopbackName(host)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not 127.0.0.1, localhost or [::1]` };
   }
   const auth = req.headers.authorization ?? '';
   const given = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';
