@@ -98,7 +98,7 @@ export const COMMANDS: readonly CommandInfo[] = [
       { name: 'concurrency', kind: 'value', valueName: 'N', description: 'tasks run at once (default 1)' },
       { name: 'workdir', kind: 'value', valueName: 'DIR', description: 'working directory of shell tasks (default: the current one)' },
       { name: 'keep-results', kind: 'value', valueName: 'MS', description: 'keep results, output and running tasks of an orchestrator that went away (a detached run) this long (default 600000: 10 minutes)' },
-      { name: 'hello-timeout', kind: 'value', valueName: 'MS', description: 'close connections that do not say hello within MS (default 5000)' },
+      { name: 'hello-timeout', kind: 'value', valueName: 'MS', description: 'close connections that do not say hello (aip: register) within MS (default 5000)' },
       { name: 'dialect', kind: 'value', valueName: 'D', description: "native (Constellation's protocol; default) or aip: serve UFO Galaxy's protocol at /ws?token=T, so Galaxy's orchestrator can drive this device" },
       { name: 'share-host-info', kind: 'flag', description: "aip: tell Galaxy this machine's hostname and IP address (Galaxy puts them in its language model's prompt; off by default)" },
       { name: 'exit-with-parent', kind: 'flag', description: 'exit when standard input closes (used for local devices the CLI spawns)' },

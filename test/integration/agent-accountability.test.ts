@@ -101,6 +101,7 @@ describe('agent accountability: every decision visible', () => {
     const journal = journalEvents(run);
     const outcomes = journal.filter((e) => e.type === 'edit_outcome').map((e) => `${e.round as number}:${e.outcome as string}`);
     assert.deepEqual(outcomes.slice(0, 3), ['1:applied', '2:rejected_by_user', '3:refused']);
+    assert.match(String(journal.find((e) => e.type === 'edit_outcome' && e.round === 4)?.finishRefused), /finish refused/, 'the refused finish is journaled with its round');
     const rejected = journal.find((e) => e.type === 'edit_proposed' && e.round === 2)!;
     assert.match(JSON.stringify(rejected.operations), /"id":"marker"/, 'the rejected batch is in the journal, whole');
     assert.equal(rejected.awaitingReview, true, 'journaled before the review');

@@ -209,6 +209,7 @@ describe('agent: edits while a run goes on', () => {
     assert.deepEqual(run.orchestrator!.state.agent.slice(0, 3).map((r) => r.outcome), ['partially_accepted', 'rejected_by_user', 'applied'], 'the timeline');
     const journal = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.constellation', 'runs', run.id, 'events.jsonl');
     await until('the journal to hold the decisions', () => fs.existsSync(journal) && (fs.readFileSync(journal, 'utf8').match(/"edit_reviewed"/g) ?? []).length >= 3);
+    await until('the journal to hold the outcomes', () => /"type":"edit_outcome"[^\n]*"outcome":"partially_accepted"/.test(fs.readFileSync(journal, 'utf8')));
     await until('decided reviews to close their diff', () => !vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === REVIEW_SCHEME), 5_000);
   });
 
@@ -231,6 +232,8 @@ describe('agent: edits while a run goes on', () => {
     assert.ok(events.some((e) => e.type === 'edit_rejected' && e.code === 'timeout'), 'the round timed out');
     assert.equal(run.orchestrator!.state.agent[0]?.outcome, 'timed_out', 'the timeline says so');
     assert.ok(a.ctx.agentNotices.raised.some((m) => m.includes(`'${run.name}'`) && /round 1 .*timed out, dropped/.test(m)), 'and so does a notification');
+    const journal = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.constellation', 'runs', run.id, 'events.jsonl');
+    await until('the journal to hold the outcome', () => fs.existsSync(journal) && /"type":"edit_outcome"[^\n]*"outcome":"timed_out"/.test(fs.readFileSync(journal, 'utf8')));
     const bStarted = events.find((e) => e.type === 'task_started' && e.taskId === 'b');
     assert.ok(bStarted && bStarted.timestamp - t0 >= 4000, 'b waited for the round (the lock), then ran after the timeout');
   });

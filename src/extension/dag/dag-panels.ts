@@ -14,6 +14,9 @@ export class DagPanels implements vscode.Disposable {
   private readonly serializer: vscode.Disposable;
   private readonly reviewSub: vscode.Disposable;
   private readonly startSub: vscode.Disposable;
+  private readonly listSub: vscode.Disposable;
+  /** Tabs restored before their run was listed (the serializer can run before the history is read): by run id. */
+  private readonly waiting = new Map<string, vscode.WebviewPanel>();
 
   constructor(
     private readonly runs: RunService,
@@ -26,8 +29,16 @@ export class DagPanels implements vscode.Disposable {
       for (const p of this.panels.values()) this.showProposal(p);
     });
     this.startSub = runs.onDidStart(({ run }) => {
+      if (this.adoptWaiting(run)) return;
       const shown = this.panels.get(planKey(run));
       if (shown && shown.run !== run) this.attach(shown.panel, run);
+    });
+    this.listSub = runs.onDidChange((c) => {
+      if (c.run || this.waiting.size === 0) return;
+      for (const id of [...this.waiting.keys()]) {
+        const run = this.runs.find(id);
+        if (run) this.adoptWaiting(run);
+      }
     });
     this.serializer = vscode.window.registerWebviewPanelSerializer(DAG_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) => {
@@ -35,9 +46,14 @@ export class DagPanels implements vscode.Disposable {
         const run = runId !== undefined ? this.runs.find(runId) : undefined;
         if (run && this.panels.has(planKey(run))) panel.dispose(); // its plan has a tab already
         else if (run) this.attach(panel, run);
-        else {
-          panel.webview.html = '<!DOCTYPE html><html><body><p>This run is not in the journal any more. Open a DAG from the Constellations view.</p></body></html>';
-        }
+        else if (runId !== undefined) {
+          // Not listed yet (the history is read after the tabs come back), or gone from the journal.
+          panel.webview.html = `<!DOCTYPE html><html><body><p>Looking for run ${runId.replace(/[^\w.:-]/g, '')}… If it does not come back, it is no longer in the journal: open a DAG from the Constellations view.</p></body></html>`;
+          this.waiting.set(runId, panel);
+          panel.onDidDispose(() => {
+            if (this.waiting.get(runId) === panel) this.waiting.delete(runId);
+          });
+        } else panel.dispose();
         return Promise.resolve();
       },
     });
@@ -72,6 +88,20 @@ export class DagPanels implements vscode.Disposable {
     for (const run of shown) this.open(run, true);
   }
 
+  /** Gives a restored tab that waited for this run its run; true if there was one. */
+  private adoptWaiting(run: RunHandle): boolean {
+    const panel = this.waiting.get(run.id);
+    if (!panel) return false;
+    this.waiting.delete(run.id);
+    const shown = this.panels.get(planKey(run));
+    if (shown && shown.panel !== panel) {
+      // Its plan has a tab already: that one shows the run.
+      panel.dispose();
+      if (shown.run !== run) this.attach(shown.panel, run);
+    } else this.attach(panel, run);
+    return true;
+  }
+
   /** The panel showing a run, if one does. */
   get(run: RunHandle): DagPanel | undefined {
     const p = this.panels.get(planKey(run));
@@ -101,7 +131,9 @@ export class DagPanels implements vscode.Disposable {
   dispose(): void {
     this.reviewSub.dispose();
     this.startSub.dispose();
+    this.listSub.dispose();
     this.serializer.dispose();
+    this.waiting.clear();
     for (const p of this.panels.values()) {
       p.dispose();
       p.panel.dispose();
