@@ -2,7 +2,7 @@ import type { EditProposal, EditRequest, EditSource } from '../core/orchestrator
 import { readEditAnswer } from './answer';
 import type { AgentBudget } from './budget';
 import { AgentStats, answerForRepair, exchange, MAX_ECHO_CHARS, type ChatMessage, type ChatModel, type ExchangeListener } from './chat-model';
-import { conversationAt, fitToModel, type Turn } from './prompt-fit';
+import { CHARS_PER_TOKEN_ESTIMATE, conversationAt, fitToModel, type Turn } from './prompt-fit';
 import { DEFAULT_BUDGETS, type PromptBudgets } from './prompts/constellation-view';
 import type { DeviceProfileLike } from './prompts/create-prompt';
 import { buildEditMessages } from './prompts/edit-prompt';
@@ -26,8 +26,6 @@ export interface AgentEditSourceOptions {
   readonly budget?: AgentBudget | undefined;
 }
 
-// A token is about four characters of English or JSON; three keeps a margin for the reply.
-const CHARS_PER_INPUT_TOKEN = 3;
 
 /** One round's conversation: its opening (rebuilt smaller when it must fit), and the repairs so far. */
 interface RoundConversation {
@@ -62,7 +60,7 @@ export class AgentEditSource implements EditSource {
     this.stats = options.stats ?? new AgentStats();
     const budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
     const contextTokens = options.model.maxInputTokens;
-    this.budgets = contextTokens ? { ...budgets, maxPromptChars: Math.min(budgets.maxPromptChars, contextTokens * CHARS_PER_INPUT_TOKEN) } : budgets;
+    this.budgets = contextTokens ? { ...budgets, maxPromptChars: Math.min(budgets.maxPromptChars, contextTokens * CHARS_PER_TOKEN_ESTIMATE) } : budgets;
   }
 
   async propose(request: EditRequest): Promise<EditProposal> {

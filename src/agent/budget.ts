@@ -51,11 +51,14 @@ export class AgentBudget {
     return `the agent is paused: its budget of ${what} for this run is used up (${plural(this.stats.calls, 'call')}, ${formatCount(this.stats.tokens)} tokens so far)`;
   }
 
-  /** A new budget: `more` on top of what is used now (a limit left out stays as it is). */
+  /**
+   * A new budget: `more` on top of what is used now, limit by limit; a limit `more` leaves out
+   * (or sets to 0) is lifted, so a per-run budget of "no limit" goes on without one.
+   */
   extend(more: BudgetLimits): void {
     this.limits = {
-      maxTokens: more.maxTokens ? this.stats.tokens + more.maxTokens : this.limits.maxTokens,
-      maxCalls: more.maxCalls ? this.stats.calls + more.maxCalls : this.limits.maxCalls,
+      maxTokens: more.maxTokens ? this.stats.tokens + more.maxTokens : undefined,
+      maxCalls: more.maxCalls ? this.stats.calls + more.maxCalls : undefined,
     };
     this.told = false;
   }

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatModel } from './chat-model';
+import { MAX_ECHO_CHARS, type ChatMessage, type ChatModel } from './chat-model';
 import { truncateMiddle } from './prompts/fence';
 
 /**
@@ -13,9 +13,8 @@ const INPUT_SHARE = 0.95;
 /** Scales tried, from the full prompt down. */
 export const FIT_SCALES: readonly number[] = [1, 0.5, 0.25, 0.12, 0.06];
 /** Without the model's tokenizer, a token is taken as this many characters (a cautious estimate). */
-const CHARS_PER_TOKEN_ESTIMATE = 3;
-/** An echo of an earlier answer at full scale, and the least it is cut to. */
-const ECHO_CHARS = 8_000;
+export const CHARS_PER_TOKEN_ESTIMATE = 3;
+/** The least an echo of an earlier answer is cut to (at full scale: `MAX_ECHO_CHARS`). */
 const MIN_ECHO_CHARS = 300;
 /** A message sent back after an answer (violations, problems) at full scale, and the least. */
 const FOLLOW_UP_CHARS = 16_000;
@@ -42,7 +41,7 @@ export interface Turn {
 
 /** A conversation that can be rebuilt smaller: its opening messages at a scale, then its turns. */
 export function conversationAt(opening: readonly ChatMessage[], turns: readonly Turn[], scale: number): ChatMessage[] {
-  const echo = Math.max(MIN_ECHO_CHARS, Math.floor(ECHO_CHARS * scale));
+  const echo = Math.max(MIN_ECHO_CHARS, Math.floor(MAX_ECHO_CHARS * scale));
   const followUp = Math.max(MIN_FOLLOW_UP_CHARS, Math.floor(FOLLOW_UP_CHARS * scale));
   return [
     ...opening,

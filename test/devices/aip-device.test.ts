@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import { formatTaskText, inputsTip } from '../../src/devices/protocol/aip/task-text';
 import { startAgents } from '../helpers/ws-devices';
@@ -48,6 +49,22 @@ describe('our device driven by UFO Galaxy over AIP', () => {
     await assert.rejects(galaxy(url('wrong-token-wrong-token')).opened, /HTTP 403/);
     await assert.rejects(galaxy(base).opened, /HTTP 403/);
     await assert.rejects(galaxy(`${base.replace(/\/ws$/, '/other')}?token=${token}`).opened, /HTTP 403/);
+  });
+
+  it('a connection that never completes its upgrade is closed, silent or half-sent, as on the native protocol', async () => {
+    const { port } = new URL(base);
+    const closedWithin = (send: string | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        const s = net.connect(Number(port), '127.0.0.1', () => {
+          if (send !== undefined) s.write(send);
+        });
+        s.on('data', () => undefined);
+        s.on('error', () => undefined);
+        s.on('close', () => resolve());
+        setTimeout(() => reject(new Error('the socket was still open after 5 s')), 5_000).unref();
+      });
+    await closedWithin(undefined);
+    await closedWithin(`GET /ws?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n`);
   });
 
   it('refuses with an error and a close: a first frame that is not a register, a device client, another target, and silence', async () => {

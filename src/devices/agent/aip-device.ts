@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -8,7 +8,7 @@ import { decodeClientFrame, encodeServerFrame, MAX_AIP_FRAME_BYTES, type AipClie
 import { encodeTaskEnd } from '../protocol/aip/outcome';
 import { inputsFromTips, parseTaskText } from '../protocol/aip/task-text';
 import { isLoopback, isLoopbackName, sameSecret } from './handshake';
-import { listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
+import { deviceHttpServer, listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
 
 /** Options of {@link AipDevice}. */
 export interface AipDeviceOptions {
@@ -49,19 +49,15 @@ export class AipDevice {
   private readonly wss: WebSocketServer;
   private readonly logger: Logger;
   private readonly clients = new Map<string, Peer>();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: ReadonlySet<Socket>;
   private running = 0;
   private port = 0;
 
   constructor(private readonly options: AipDeviceOptions) {
     this.logger = options.logger ?? silentLogger;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AIP_FRAME_BYTES });
-    this.server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a Constellation device speaking AIP: connect a WebSocket to /ws?token=…\n'));
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head) => {
+    const banner = 'this is a Constellation device speaking AIP: connect a WebSocket to /ws?token=…\n';
+    const http = deviceHttpServer(banner, options.registerTimeoutMs ?? 5_000, (req, socket, head) => {
       const refusal = this.checkUpgrade(req);
       if (refusal) {
         // The URL holds the token: only the reason is logged.
@@ -71,6 +67,8 @@ export class AipDevice {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     });
+    this.server = http.server;
+    this.sockets = http.sockets;
   }
 
   private get host(): string {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -10,7 +10,7 @@ import { MAX_FRAME_BYTES, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, typ
 import { checkUpgrade, isLoopback } from './handshake';
 import { executionRequestOf, outputFrames, resultFrame, runKey } from '../protocol/wire';
 import { Outbox } from './outbox';
-import { listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
+import { deviceHttpServer, listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
 import { RunTable, type DeviceRun } from './run-table';
 
 export interface DeviceAgentOptions {
@@ -47,7 +47,7 @@ export class DeviceAgent {
   private readonly wss: WebSocketServer;
   private readonly runs: RunTable;
   private readonly owners = new Map<string, Peer>();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: ReadonlySet<Socket>;
   private readonly logger: Logger;
   private port = 0;
   private unacknowledged: DeviceRun[] = [];
@@ -67,26 +67,7 @@ export class DeviceAgent {
       },
     );
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-    this.server = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('this is a Constellation device: connect with a WebSocket\n');
-    });
-    const upgradeMs = options.helloTimeoutMs ?? 5_000;
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      // A connection that has not completed its WebSocket upgrade in time is dropped: silent or
-      // half-sent requests must not hold a file descriptor for ever.
-      const timer = setTimeout(() => {
-        if (!upgraded.has(s)) s.destroy();
-      }, upgradeMs);
-      timer.unref();
-      s.once('close', () => {
-        clearTimeout(timer);
-        this.sockets.delete(s);
-      });
-    });
-    const upgraded = new WeakSet<Socket>();
-    this.server.on('upgrade', (req, socket: Socket, head) => {
-      upgraded.add(socket);
+    const http = deviceHttpServer('this is a Constellation device: connect with a WebSocket\n', options.helloTimeoutMs ?? 5_000, (req, socket, head) => {
       const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host) });
       if (refusal) {
         this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
@@ -95,6 +76,8 @@ export class DeviceAgent {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     });
+    this.server = http.server;
+    this.sockets = http.sockets;
   }
 
   private get host(): string {

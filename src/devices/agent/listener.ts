@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { WebSocketServer } from 'ws';
 
@@ -6,6 +6,39 @@ import type { WebSocketServer } from 'ws';
  * What both device servers (the native protocol's and AIP's) do with their HTTP server: listen
  * and say where, and shut down without waiting on peers that never answer.
  */
+
+/** A device's HTTP server and the connections it holds (closed at shut-down). */
+export interface DeviceHttp {
+  readonly server: Server;
+  readonly sockets: ReadonlySet<Socket>;
+}
+
+/**
+ * An HTTP server that only upgrades to WebSockets: a plain request gets 426 and `banner`, each
+ * upgrade goes to `onUpgrade`, and a connection that has not asked for its upgrade within
+ * `upgradeMs` is dropped (silent or half-sent requests must not hold a file descriptor for ever).
+ */
+export function deviceHttpServer(banner: string, upgradeMs: number, onUpgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void): DeviceHttp {
+  const sockets = new Set<Socket>();
+  const upgraded = new WeakSet<Socket>();
+  const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end(banner));
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    const timer = setTimeout(() => {
+      if (!upgraded.has(s)) s.destroy();
+    }, upgradeMs);
+    timer.unref();
+    s.once('close', () => {
+      clearTimeout(timer);
+      sockets.delete(s);
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    onUpgrade(req, socket, head);
+  });
+  return { server, sockets };
+}
 
 /** Listens on `host:port` (0: any free port); resolves with the port. */
 export async function listenAt(server: Server, host: string, port: number): Promise<number> {

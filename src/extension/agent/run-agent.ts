@@ -76,7 +76,7 @@ export class RunAgents {
       'Keep Paused',
     );
     if (pick !== goOn) return;
-    budget.extend(more.maxTokens || more.maxCalls ? more : { maxTokens: Number.MAX_SAFE_INTEGER, maxCalls: Number.MAX_SAFE_INTEGER });
+    budget.extend(more);
     this.log.info(`agent of '${runName}' goes on with a new budget`);
   }
 }

@@ -50,8 +50,7 @@ export const AGENT_COMMANDS = {
     const node = arg as { kind?: unknown; run?: RunHandle } | undefined;
     const run = node?.kind === 'agent' && node.run ? node.run : ctx.runs.current;
     if (!run?.agent || !isActive(run)) throw new UserFacingError('No run in progress is steered by the agent.');
-    const more = config.agentBudget();
-    run.agent.budget.extend(more.maxTokens || more.maxCalls ? more : { maxTokens: Number.MAX_SAFE_INTEGER, maxCalls: Number.MAX_SAFE_INTEGER });
+    run.agent.budget.extend(config.agentBudget());
     ctx.log.info(`agent of '${run.name}' goes on with a new budget`);
     ctx.runs.touch(run);
   },
@@ -113,7 +112,7 @@ async function planOnce(ctx: ExtensionCtx, request: string, interactive: boolean
   await vscode.window.showTextDocument(uri);
   if (!interactive) return uri.fsPath; // from a script or a test: no prompt
   const n = c.size;
-  const note = `Planned ${n} task${n === 1 ? '' : 's'} with ${model.name} (${result.stats.calls} call${result.stats.calls === 1 ? '' : 's'}, ${result.stats.inputTokens + result.stats.outputTokens} tokens).`;
+  const note = `Planned ${n} task${n === 1 ? '' : 's'} with ${model.name} (${result.stats.calls} call${result.stats.calls === 1 ? '' : 's'}, ${result.stats.tokens} tokens).`;
   void vscode.window.showInformationMessage(note, 'Run It').then((c) => c && vscode.commands.executeCommand(COMMANDS.runPlan, uri));
   return uri.fsPath;
 }

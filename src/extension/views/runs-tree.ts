@@ -95,7 +95,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (run.agent) {
       const s = run.agent.stats;
       tooltip.appendMarkdown(`\n\nagent: ${run.agent.model}, ${s.calls} call${s.calls === 1 ? '' : 's'}, ${s.inputTokens.toLocaleString('en')} tokens in, ${s.outputTokens.toLocaleString('en')} out`);
-      item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatCount(s.inputTokens + s.outputTokens)} tokens`;
+      item.description = `${String(item.description)} · agent ${s.calls} call${s.calls === 1 ? '' : 's'}, ${formatCount(s.tokens)} tokens`;
     }
     item.tooltip = tooltip;
     item.iconPath = run.report ? (run.report.state === 'completed' ? statusIcon('completed') : statusIcon('failed')) : live ? statusIcon('running') : new vscode.ThemeIcon('debug-disconnect');
