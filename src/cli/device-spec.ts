@@ -76,7 +76,7 @@ function bad(text: string, why: string): UsageError {
 
 /** The accepted forms, for help and errors. */
 export function syntaxHelp(): string {
-  return [...Object.values(PARSERS).map((p) => p.syntax), 'or a devices.json file (remote device agents: id, url, tokenFile)'].join('; ');
+  return [...Object.values(PARSERS).map((p) => p.syntax), 'or a devices.json file (remote device agents: id, url, tokenFile; "dialect": "aip" for a UFO agent server, with "aipTarget" when its device id differs)'].join('; ');
 }
 
 /**
@@ -151,7 +151,7 @@ export async function openDevices(request: DeviceRequest, logger: Logger, option
     await agents?.stop();
     throw err;
   }
-  const ids = remote.map((d) => d.id);
+  const ids = remote.map((d) => (d.dialect === 'aip' ? `${d.id} (AIP)` : d.id));
   const where = agents ? 'local device agent' : 'device';
   const label = `${ids.length} ${where}${ids.length === 1 ? '' : 's'} over WebSocket (${listIds(ids)})`;
   return {

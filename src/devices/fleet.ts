@@ -1,12 +1,18 @@
 import { ConstellationError } from '../core/model/errors';
 import type { DeviceAvailability, DevicePool, DeviceSpec } from '../core/orchestrator/device-pool';
-import { DeviceRefusedError, DeviceSession, type DeviceSessionOptions } from './session/device-session';
+import { AipSession } from './session/aip-session';
+import { DeviceSession, type DeviceSessionOptions } from './session/device-session';
+import { DeviceRefusedError, type DeviceDialect, type ReconnectingSession } from './session/reconnecting';
 
 /** A device to connect to (from `devices.json`, settings, or a spawned local agent). */
 export interface RemoteDevice {
   readonly id: string;
   readonly url: string;
   readonly token: string;
+  /** The protocol it speaks (default `native`); `aip` is a UFO agent server. */
+  readonly dialect?: DeviceDialect | undefined;
+  /** The device's id on the UFO agent server, when it differs from `id` (AIP only). */
+  readonly aipTarget?: string | undefined;
   readonly capabilities?: readonly string[] | undefined;
   readonly metadata?: Readonly<Record<string, string>> | undefined;
 }
@@ -28,14 +34,14 @@ export class DevicesUnavailableError extends ConstellationError {
 
 /** One session per device, connected together, and kept in step with the orchestrator. */
 export class DeviceFleet {
-  readonly sessions: readonly DeviceSession[];
+  readonly sessions: readonly ReconnectingSession[];
   private readonly unsubscribe = new Set<() => void>();
 
   constructor(
     private readonly devices: readonly RemoteDevice[],
     defaults: SessionDefaults,
   ) {
-    this.sessions = devices.map((d) => new DeviceSession({ ...defaults, id: d.id, url: d.url, token: d.token }));
+    this.sessions = devices.map((d) => (d.dialect === 'aip' ? new AipSession({ ...defaults, id: d.id, url: d.url, token: d.token, aipTarget: d.aipTarget }) : new DeviceSession({ ...defaults, id: d.id, url: d.url, token: d.token })));
   }
 
   /**
@@ -82,7 +88,7 @@ export class DeviceFleet {
         concurrency: s.profile?.concurrency ?? 1,
         availability: s.availability,
         shell: s.profile?.os === 'win32' ? 'cmd' : 'posix',
-        metadata: { url: d.url, ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
+        metadata: { url: d.url, ...(d.dialect === 'aip' ? { dialect: 'aip' } : {}), ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
       };
     });
   }

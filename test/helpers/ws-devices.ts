@@ -37,21 +37,28 @@ export async function eventually(check: () => boolean, what: string, ms = 10_000
 /** A TCP proxy in front of a device, so a test can cut the connection while both ends live. */
 export class CuttableProxy {
   private readonly server: net.Server;
-  private readonly pairs = new Set<net.Socket>();
+  private readonly pairs = new Map<net.Socket, net.Socket>();
+  /** Upstream sockets left open by {@link cutClientSide}, until the target closes them. */
+  private readonly stranded = new Set<net.Socket>();
+  /** How many stranded upstream sockets the target closed itself. */
+  /** What the target sent on stranded sockets (to a peer that is no longer there). */
+  readonly strandedReceived: Buffer[] = [];
   port = 0;
 
   constructor(private readonly targetPort: number) {
     this.server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, '127.0.0.1');
-      this.pairs.add(client).add(upstream);
+      this.pairs.set(client, upstream);
       const drop = () => {
-        client.destroy();
-        upstream.destroy();
         this.pairs.delete(client);
-        this.pairs.delete(upstream);
+        client.destroy();
+        if (!this.stranded.has(upstream)) upstream.destroy();
       };
       client.on('error', drop).on('close', drop).pipe(upstream);
-      upstream.on('error', drop).on('close', drop).pipe(client);
+      upstream.on('error', drop).on('close', () => {
+        drop();
+      });
+      upstream.pipe(client);
     });
   }
 
@@ -63,12 +70,31 @@ export class CuttableProxy {
 
   /** Drops every open connection (both ends see a reset); new ones still get through. */
   cut(): void {
-    for (const s of this.pairs) s.destroy();
+    for (const [client, upstream] of [...this.pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  /**
+   * Drops the client's side only: the target keeps a socket that is silently dead (a laptop
+   * that lost its network), until it notices or the same client registers again.
+   */
+  cutClientSide(): void {
+    for (const [client, upstream] of [...this.pairs]) {
+      this.stranded.add(upstream);
+      upstream.unpipe(client);
+      upstream.on('data', (d: Buffer) => this.strandedReceived.push(d)).resume();
+      client.destroy();
+    }
     this.pairs.clear();
   }
 
   close(): Promise<void> {
     this.cut();
+    for (const u of this.stranded) u.destroy();
+    this.stranded.clear();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -44,9 +44,9 @@ describe('AIP frames, as the reference sends them', () => {
     assert.deepEqual(outcomeOfTaskEnd(server({ type: 'task_end', status: 'completed', session_id: 's', result: [] })), { status: 'completed', result: [] });
     assert.deepEqual(outcomeOfTaskEnd(server({ type: 'task_end', status: 'completed', session_id: 's' })), { status: 'completed', result: null });
     const failure = outcomeOfTaskEnd(server({ type: 'task_end', status: 'failed', session_id: 's', result: { failure: 'the app did not open' } }));
-    assert.deepEqual(failure, { status: 'failed', error: { code: 'aip_task_failed', message: 'the UFO agent failed the task: the app did not open' } });
+    assert.deepEqual(failure, { status: 'failed', error: { code: 'aip_task_failed', message: 'the AIP device failed the task: the app did not open' } });
     const silent = outcomeOfTaskEnd(server({ type: 'task_end', status: 'failed', session_id: 's', error: null }));
-    assert.equal(silent.status === 'failed' && silent.error.message, 'the UFO agent ended the task as failed without saying why (its task_end had no error)');
+    assert.equal(silent.status === 'failed' && silent.error.message, 'the AIP device ended the task as failed without saying why (its task_end had no error)');
     const said = outcomeOfTaskEnd(server({ type: 'task_end', status: 'failed', session_id: 's', error: 'Task was cancelled because target device disconnected' }));
     assert.match(said.status === 'failed' ? said.error.message : '', /target device disconnected/);
   });

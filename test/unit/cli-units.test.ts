@@ -87,6 +87,36 @@ describe('--devices', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('a devices.json lists UFO agent servers with "dialect": "aip": their own token rules, aipTarget, never a token in the URL', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devices-aip-'));
+    fs.writeFileSync(path.join(dir, 'ufo.token'), 'short\n');
+    const file = path.join(dir, 'devices.json');
+    fs.writeFileSync(file, JSON.stringify({ devices: [
+      { id: 'win', url: 'ws://127.0.0.1:5000/ws', dialect: 'aip', aipTarget: 'desk-7', tokenFile: 'ufo.token' },
+      { id: 'box', url: 'ws://127.0.0.1:7801', token: 'a-token-of-enough-length' },
+    ] }));
+    const req = parseDeviceOption(file);
+    assert.equal(req.kind, 'file');
+    assert.deepEqual(req.kind === 'file' && req.devices, [
+      { id: 'win', url: 'ws://127.0.0.1:5000/ws', token: 'short', dialect: 'aip', aipTarget: 'desk-7' },
+      { id: 'box', url: 'ws://127.0.0.1:7801', token: 'a-token-of-enough-length' },
+    ], "a UFO server's key is whatever its owner chose (a short one is accepted); ours stay 16 or more");
+    fs.writeFileSync(file, JSON.stringify({ devices: [
+      { id: 'a', url: 'ws://h:5000/ws?token=abc', dialect: 'aip', token: 'abc' },
+      { id: 'b', url: 'ws://h:7801', aipTarget: 'x', token: 'a-token-of-enough-length' },
+      { id: 'c', url: 'ws://h:7802', token: 'short' },
+      { id: 'd', url: 'ws://h:5000/ws', dialect: 'galaxy', token: 'k' },
+    ] }));
+    assert.throws(() => parseDeviceOption(file), (e: Error) => {
+      assert.match(e.message, /devices\[0\]\.url: the URL must not hold the token/);
+      assert.match(e.message, /devices\[1\]\.aipTarget: aipTarget is for devices with "dialect": "aip"/);
+      assert.match(e.message, /devices\[2\]\.token: must be at least 16 characters/);
+      assert.match(e.message, /devices\[3\]\.dialect: /);
+      return true;
+    });
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('rejects unknown kinds, empty and duplicate ids', () => {
     assert.match(usageError(() => parseDeviceOption('ssh:3')).message, /unknown kind of device 'ssh'/);
     assert.match(usageError(() => parseDeviceOption('sim:')).message, /says which kind but not which devices/);

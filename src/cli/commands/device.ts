@@ -6,7 +6,7 @@ import { ID_PATTERN } from '../../core/model/schema';
 import { AutoExecutor } from '../../devices/agent/auto-executor';
 import { AipDevice } from '../../devices/agent/aip-device';
 import { DeviceAgent } from '../../devices/agent/device-agent';
-import { isLoopback } from '../../devices/agent/handshake';
+import { isLoopback } from '../../devices/protocol/loopback';
 import { ShellExecutor } from '../../devices/agent/shell-executor';
 import { choiceOption, expectPositionals, intOption, parseArgs } from '../args';
 import { EXIT, UsageError } from '../errors';

@@ -7,7 +7,8 @@ import type { Execution, Executor } from '../../core/executors/executor';
 import { decodeClientFrame, encodeServerFrame, MAX_AIP_FRAME_BYTES, type AipClientFrame } from '../protocol/aip/frames';
 import { encodeTaskEnd } from '../protocol/aip/outcome';
 import { inputsFromTips, parseTaskText } from '../protocol/aip/task-text';
-import { isLoopback, isLoopbackName, sameSecret } from './handshake';
+import { isLoopback, isLoopbackName } from '../protocol/loopback';
+import { sameSecret } from './handshake';
 import { deviceHttpServer, listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
 
 /** Options of {@link AipDevice}. */

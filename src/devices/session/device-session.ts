@@ -1,127 +1,57 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
-import type { Logger } from '../../core/clock';
-import { silentLogger } from '../../core/clock';
-import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink, Executor } from '../../core/executors/executor';
-import { ConstellationError } from '../../core/model/errors';
+import type { Execution, ExecutionOutcome, ExecutionRequest, ExecutionSink } from '../../core/executors/executor';
 import { decodeFrame } from '../protocol/codec';
 import { FROM_DEVICE_TYPES, MAX_FRAME_BYTES, PROTOCOL_VERSION, fromDeviceSchema, type DeviceProfile, type FromDevice, type HeldTask, type ToDevice } from '../protocol/messages';
 import { outcomeOf, runKey, taskFrame } from '../protocol/wire';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { FlightTable, type Flight } from './flights';
 import { OrphanFlights } from './orphans';
+import { ReconnectingSession, type SessionLifecycleOptions } from './reconnecting';
 
-export type SessionState = 'disconnected' | 'connecting' | 'ready' | 'backoff' | 'failed';
-/** What the orchestrator should make of the session (its `DeviceAvailability`). */
-export type SessionAvailability = 'available' | 'recovering' | 'unavailable';
+export { DeviceRefusedError, type SessionAvailability, type SessionState } from './reconnecting';
 
-export interface DeviceSessionOptions {
-  readonly id: string;
-  readonly url: string;
+export interface DeviceSessionOptions extends SessionLifecycleOptions {
   readonly token: string;
   /** Sent at `hello`, so the device can give this orchestrator back what it kept. */
   readonly orchestratorId: string;
   readonly pingIntervalMs?: number | undefined;
   /** Pings in a row without a pong before the connection counts as dead (default 2). */
   readonly missedPings?: number | undefined;
-  readonly backoff?: Partial<BackoffPolicy> | undefined;
-  /** How long work waits for a device that dropped before it counts as lost (default 30 s). */
-  readonly graceMs?: number | undefined;
   readonly connectTimeoutMs?: number | undefined;
-  readonly logger?: Logger | undefined;
-  readonly random?: (() => number) | undefined;
-}
-
-/** Thrown by {@link DeviceSession.connect} when the device refuses us for good. */
-export class DeviceRefusedError extends ConstellationError {
-  constructor(message: string) {
-    super('device_refused', message);
-  }
 }
 
 /**
- * The orchestrator's end of one device: owns the socket, the connection state
- * machine, liveness pings, reconnection with backoff, and the attempts in flight. It is the
- * core's {@link Executor} for that device, so the orchestrator never sees a socket.
+ * The orchestrator's end of a device speaking Constellation's protocol: one socket for every
+ * attempt, liveness pings, and the attempts in flight, which outlive a dropped connection (the
+ * device keeps them and gives them back at `welcome`). Reconnecting is {@link ReconnectingSession}'s.
  */
-export class DeviceSession implements Executor {
-  state: SessionState = 'disconnected';
-  profile: DeviceProfile | undefined;
-  lastError: string | undefined;
-  /** Round-trip time of the last pong, ms. */
-  latencyMs: number | undefined;
+export class DeviceSession extends ReconnectingSession {
+  readonly dialect = 'native';
   private ws: WebSocket | undefined;
   private generation = 0;
-  private failures = 0;
   private readonly flights = new FlightTable();
-  private readonly listeners = new Set<(s: DeviceSession) => void>();
-  private readonly policy: BackoffPolicy;
-  private readonly logger: Logger;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private unanswered = 0;
   private pingSentAt = 0;
-  private graceOver = false;
-  private closed = false;
-  private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly orphans: OrphanFlights;
 
   constructor(private readonly options: DeviceSessionOptions) {
-    this.policy = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.logger = options.logger ?? silentLogger;
+    super(options);
     this.orphans = new OrphanFlights(this.flights, options.id, (f, running) => {
       if (running) this.send({ type: 'cancel', requestId: randomUUID(), runId: f.request.runId, taskId: f.request.taskId, attempt: f.request.attempt, reason: 'no run took this task over' });
       this.flights.finish(f, { status: 'cancelled', reason: 'no run took this task over' });
     });
   }
 
-  get id(): string {
-    return this.options.id;
-  }
-
-  get url(): string {
-    return this.options.url;
-  }
-
-  get availability(): SessionAvailability {
-    if (this.state === 'ready') return 'available';
-    if (this.state === 'failed' || this.state === 'disconnected' || this.graceOver) return 'unavailable';
-    return 'recovering';
-  }
-
   get inFlight(): number {
     return this.flights.size;
   }
 
-  /** Called on every change of state or availability. */
-  onChange(listener: (s: DeviceSession) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Connects; resolves once the device has said `welcome`, rejects if it refuses us for good. */
-  connect(): Promise<void> {
-    if (this.state === 'ready') return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) => (this.firstReady = { resolve, reject }));
-    if (this.state === 'disconnected' || this.state === 'failed') {
-      this.closed = false;
-      this.failures = 0;
-      this.open();
-    }
-    return p;
-  }
-
-  /** Closes for good: in-flight attempts fail with `device_lost`. */
-  close(): void {
-    this.closed = true;
+  protected disconnect(): void {
     this.orphans.clear();
-    this.clearTimers();
     this.generation++;
     this.ws?.close(1000, 'orchestrator closing');
     this.ws = undefined;
-    this.failAll('device_lost', `device '${this.id}' was disconnected`);
-    this.setState('disconnected');
   }
 
   start(request: ExecutionRequest, sink: ExecutionSink): Execution {
@@ -169,9 +99,8 @@ export class DeviceSession implements Executor {
 
   // --- connection state machine ----------------------------------------------------------------
 
-  private open(): void {
+  protected open(): void {
     const gen = ++this.generation;
-    this.setState('connecting');
     const ws = new WebSocket(this.options.url, {
       headers: { Authorization: `Bearer ${this.options.token}` },
       maxPayload: MAX_FRAME_BYTES,
@@ -196,7 +125,6 @@ export class DeviceSession implements Executor {
     ws.on('close', (code, reason) => {
       if (gen !== this.generation) return;
       this.ws = undefined;
-      this.stopPings();
       if (refusal !== undefined) return this.giveUp(refusal);
       if (code === 4400) return this.giveUp(`protocol mismatch: ${reason.toString()}`);
       this.lastError ??= `connection closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`;
@@ -204,51 +132,9 @@ export class DeviceSession implements Executor {
     });
   }
 
-  private dropped(): void {
-    if (this.closed) return;
-    this.failures++;
-    if (this.failures > this.policy.attempts) return this.giveUp(`no connection after ${this.policy.attempts} attempt(s): ${this.lastError ?? 'unknown error'}`);
-    if (!this.graceTimer && !this.graceOver) {
-      this.graceTimer = setTimeout(() => this.graceExpired(), this.options.graceMs ?? 30_000);
-    }
-    const delay = backoffDelay(this.policy, this.failures, this.options.random);
-    // The first failure of an outage is news; the retries after it are not.
-    const message = `device '${this.id}': ${this.lastError ?? 'connection lost'}; reconnecting in ${Math.round(delay)} ms (attempt ${this.failures})`;
-    if (this.failures === 1) this.logger.warn(message);
-    else this.logger.info(message);
-    this.setState('backoff');
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.closed) this.open();
-    }, delay);
-  }
-
-  private graceExpired(): void {
-    this.graceTimer = undefined;
-    if (this.state === 'ready') return;
-    this.graceOver = true;
-    this.failAll('device_lost', `device '${this.id}' did not come back within ${this.options.graceMs ?? 30_000} ms`);
-    this.emitChange();
-  }
-
-  private giveUp(reason: string): void {
-    this.lastError = reason;
-    this.clearTimers();
-    this.failAll('device_lost', `device '${this.id}': ${reason}`);
-    this.setState('failed');
-    const first = this.firstReady;
-    this.firstReady = undefined;
-    first?.reject(new DeviceRefusedError(`device '${this.id}' at ${this.options.url}: ${reason}`));
-  }
-
   private welcome(profile: DeviceProfile, held: readonly HeldTask[]): void {
     if (profile.id !== this.id) this.logger.warn(`device '${this.id}' calls itself '${profile.id}'`);
     this.profile = profile;
-    this.failures = 0;
-    this.lastError = undefined;
-    this.graceOver = false;
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.graceTimer = undefined;
     const heldKeys = new Map(held.map((h) => [runKey(h.runId, h.taskId, h.attempt), h]));
     for (const f of this.flights.all()) {
       if (heldKeys.has(f.key)) {
@@ -260,11 +146,8 @@ export class DeviceSession implements Executor {
     // Attempts the device holds for us that no flight stands for: a run detached from by an
     // earlier process, to be taken over when it resumes (and stopped if nobody does).
     for (const h of held) this.orphans.hold(h);
-    this.setState('ready');
+    this.becameReady();
     this.startPings();
-    const first = this.firstReady;
-    this.firstReady = undefined;
-    first?.resolve();
   }
 
   // --- frames ------------------------------------------------------------------------------------
@@ -340,35 +223,12 @@ export class DeviceSession implements Executor {
     }, every);
   }
 
-  private stopPings(): void {
+  protected stopPings(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
   }
 
-  private clearTimers(): void {
-    this.stopPings();
-    for (const t of [this.reconnectTimer, this.graceTimer]) if (t) clearTimeout(t);
-    this.reconnectTimer = undefined;
-    this.graceTimer = undefined;
-  }
-
-  private failAll(code: string, message: string): void {
+  protected failAll(code: string, message: string): void {
     for (const f of this.flights.all()) this.flights.finish(f, f.cancelPending !== undefined ? { status: 'cancelled', reason: f.cancelPending } : { status: 'failed', error: { code, message } });
-  }
-
-  private setState(state: SessionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.emitChange();
-  }
-
-  private emitChange(): void {
-    for (const l of this.listeners) {
-      try {
-        l(this);
-      } catch (err) {
-        this.logger.error(`a listener of device '${this.id}' threw`, err);
-      }
-    }
   }
 }

@@ -3,6 +3,7 @@ import { isTerminal, type TaskStatus } from '../../core/model/types';
 import { toJsonReport } from '../../core/report/json-report';
 import { COMMANDS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
+import type { ConfiguredDevice } from '../run/device-registry';
 import type { RunHandle } from '../run/run-service';
 import { config } from '../config';
 import { samplePlan } from './sample-plan';
@@ -98,21 +99,32 @@ const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
 async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
   const taken = new Set([...ctx.registry.configured().map((d) => d.id), ...(ctx.local.current?.sessions.map((s) => s.id) ?? [])]);
   const id = await vscode.window.showInputBox({
-    title: 'Add Device (1/3): id', prompt: 'The id plans pin tasks to, e.g. build-box', ignoreFocusOut: true,
+    title: 'Add Device (1/4): id', prompt: 'The id plans pin tasks to, e.g. build-box', ignoreFocusOut: true,
     validateInput: (v) => (!ID.test(v) ? "letters, digits, '_', '.', ':' or '-'" : taken.has(v) ? `'${v}' is already a device` : undefined),
   });
   if (!id) return undefined;
+  const kinds = [
+    { label: 'Constellation device', description: 'constellation device', dialect: 'native' as const },
+    { label: 'UFO agent server (AIP)', description: "UFO³ Galaxy's devices; the token travels in the URL", dialect: 'aip' as const },
+  ];
+  const kind = await vscode.window.showQuickPick(kinds, { title: 'Add Device (2/4): what is it?', placeHolder: 'The protocol it speaks', ignoreFocusOut: true });
+  if (!kind) return undefined;
+  const aip = kind.dialect === 'aip';
   const url = await vscode.window.showInputBox({
-    title: 'Add Device (2/3): URL', prompt: 'Where its agent listens (`constellation device` prints it)', placeHolder: 'ws://127.0.0.1:7801', ignoreFocusOut: true,
-    validateInput: (v) => (/^wss?:\/\/[^\s/]+/.test(v) ? undefined : 'a ws:// or wss:// URL'),
+    title: 'Add Device (3/4): URL',
+    prompt: aip ? "The UFO agent server's WebSocket URL, without the token" : 'Where its agent listens (`constellation device` prints it)',
+    placeHolder: aip ? 'ws://127.0.0.1:5000/ws' : 'ws://127.0.0.1:7801',
+    ignoreFocusOut: true,
+    validateInput: (v) => (!/^wss?:\/\/[^\s/]+/.test(v) ? 'a ws:// or wss:// URL' : /[?&]token=/i.test(v) ? 'leave the token out of the URL: it is asked next and kept in SecretStorage' : undefined),
   });
   if (!url) return undefined;
   const token = await vscode.window.showInputBox({
-    title: 'Add Device (3/3): token', prompt: 'Its token; kept in VS Code SecretStorage, never in settings', password: true, ignoreFocusOut: true,
-    validateInput: (v) => (v.length >= 16 ? undefined : 'at least 16 characters'),
+    title: 'Add Device (4/4): token', prompt: 'Its token; kept in VS Code SecretStorage, never in settings', password: true, ignoreFocusOut: true,
+    validateInput: (v) => (aip ? (v.length > 0 ? undefined : "the UFO server's key") : v.length >= 16 ? undefined : 'at least 16 characters'),
   });
   if (!token) return undefined;
-  const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.add({ id, url }, token));
+  const device: ConfiguredDevice = aip ? { id, url, dialect: 'aip' } : { id, url };
+  const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.add(device, token));
   void vscode.window.showInformationMessage(`Device '${id}' added and connected (${s.profile?.os ?? '?'}, ${s.profile?.concurrency ?? 1} slot(s)).`);
   return id;
 }

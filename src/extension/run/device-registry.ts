@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/clock';
 import { DeviceFleet } from '../../devices/fleet';
-import type { DeviceSession } from '../../devices/session/device-session';
+import type { ReconnectingSession as DeviceSession } from '../../devices/session/reconnecting';
 
 /** A device the user added: kept in settings, except its token, which lives in SecretStorage. */
 export interface ConfiguredDevice {
   readonly id: string;
   readonly url: string;
   readonly capabilities?: readonly string[] | undefined;
+  /** `aip`: a UFO agent server (the reference's protocol); Constellation's own otherwise. */
+  readonly dialect?: 'native' | 'aip' | undefined;
+  /** The device's id on the UFO agent server, when it differs from `id`. */
+  readonly aipTarget?: string | undefined;
 }
 
 const SETTING = 'devices';
@@ -54,7 +58,8 @@ export class DeviceRegistry implements vscode.Disposable {
     if (!token) throw new Error(`no token stored for device '${id}': add it again with "Constellation: Add Device…"`);
     let fleet = this.fleets.get(id);
     if (!fleet) {
-      fleet = new DeviceFleet([{ id, url: device.url, token, capabilities: device.capabilities }], { orchestratorId: this.orchestratorId, logger: this.logger });
+      const aip = device.dialect === 'aip' ? { dialect: 'aip' as const, aipTarget: typeof device.aipTarget === 'string' && device.aipTarget !== '' ? device.aipTarget : undefined } : {};
+      fleet = new DeviceFleet([{ id, url: device.url, token, capabilities: device.capabilities, ...aip }], { orchestratorId: this.orchestratorId, logger: this.logger });
       this.fleets.set(id, fleet);
       fleet.sessions[0]!.onChange(() => this.changed.fire());
     }

@@ -1,6 +1,6 @@
 import { DisposableBase } from '../../core/lifecycle/disposable';
 import * as vscode from 'vscode';
-import type { DeviceSession } from '../../devices/session/device-session';
+import type { ReconnectingSession as DeviceSession } from '../../devices/session/reconnecting';
 import type { ConfiguredDevice, DeviceRegistry } from '../run/device-registry';
 import type { LocalDevice } from '../run/local-device';
 
@@ -72,6 +72,7 @@ export class DevicesTree extends DisposableBase implements vscode.TreeDataProvid
     item.id = `device:${s.id}`;
     const state = s.state === 'backoff' ? 'reconnecting' : s.state;
     const parts = [state];
+    if (s.dialect === 'aip') parts.push('AIP');
     if (s.inFlight > 0) parts.push(`${s.inFlight} running`);
     if (s.latencyMs !== undefined && s.state === 'ready') parts.push(`${s.latencyMs.toFixed(0)} ms`);
     item.description = parts.join(' · ');
@@ -79,7 +80,8 @@ export class DevicesTree extends DisposableBase implements vscode.TreeDataProvid
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(colour));
     const p = s.profile;
     const md = new vscode.MarkdownString(`**${s.id}** — ${state}`);
-    if (p) md.appendMarkdown(`\n\n${p.os}/${p.arch} on ${p.hostname}, ${p.concurrency} slot(s), version ${p.version}\n\ncapabilities: ${p.capabilities.join(', ') || 'none'}`);
+    md.appendMarkdown(`\n\n${s.dialect === 'aip' ? 'a UFO agent server (AIP) at ' : ''}${s.url}`);
+    if (p) md.appendMarkdown(`\n\n${p.os}${p.arch ? `/${p.arch}` : ''}${p.hostname ? ` on ${p.hostname}` : ''}, ${p.concurrency} slot(s), version ${p.version}\n\ncapabilities: ${p.capabilities.join(', ') || 'none'}`);
     if (s.lastError) md.appendMarkdown(`\n\nlast error: ${s.lastError}`);
     item.tooltip = md;
     item.contextValue = `device.${s.state}`;

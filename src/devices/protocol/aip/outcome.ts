@@ -4,7 +4,7 @@ import { encodeServerFrame, type AipServerFrame } from './frames';
 
 /** Error codes of tasks on AIP devices. */
 export const AIP_ERRORS = {
-  /** The UFO agent ended the task as failed. */
+  /** The device (a UFO agent, or ours) ended the task as failed. */
   taskFailed: 'aip_task_failed',
   /** The server answered the task with an `error` frame (it carries no session: it is the attempt's socket). */
   refused: 'aip_error',
@@ -21,7 +21,7 @@ export function outcomeOfTaskEnd(frame: AipServerFrame): Extract<ExecutionOutcom
   const detail = said ?? failureDetail(frame.result);
   return {
     status: 'failed',
-    error: { code: AIP_ERRORS.taskFailed, message: detail ? `the UFO agent failed the task: ${detail}` : `the UFO agent ended the task as ${frame.status} without saying why (its task_end had no error)` },
+    error: { code: AIP_ERRORS.taskFailed, message: detail ? `the AIP device failed the task: ${detail}` : `the AIP device ended the task as ${frame.status} without saying why (its task_end had no error)` },
   };
 }
 
