@@ -13,8 +13,8 @@ export interface BenchCase {
   /** Simulated work per task (W4). */
   readonly simMs?: number;
   readonly lockScope?: LockScope;
-  /** `ws`: the devices are agents in other processes, reached over WebSocket. */
-  readonly transport?: 'ws';
+  /** `ws`: the devices are agents in other processes, reached over WebSocket; `aip`: the same, speaking AIP (a socket per task). */
+  readonly transport?: 'ws' | 'aip';
   /** The reference's tasks/s on the same graph (its published figures; see the README's benchmark section). */
   readonly refTasksPerSec?: number;
   /** The reference's time per edit, ms. */
@@ -44,6 +44,7 @@ export const CASES: readonly BenchCase[] = [
   { name: 'W2-ws', workload: 'W2-fanout-1000', kind: 'run', devices: 16, refTasksPerSec: 741, transport: 'ws' },
   { name: 'W3-ws', workload: W3, kind: 'run', devices: 16, refTasksPerSec: 461, transport: 'ws' },
   { name: 'W4-ws', workload: W3, kind: 'run', devices: 16, simMs: 10, transport: 'ws' },
+  { name: 'W3-aip', workload: W3, kind: 'run', devices: 16, refTasksPerSec: 461, transport: 'aip' },
   { name: 'S1-100-ws', workload: 'S1-fanout-100', kind: 'run', devices: 16, refTasksPerSec: 5927, transport: 'ws' },
   { name: 'S1-5000-ws', workload: 'S1-fanout-5000', kind: 'run', devices: 16, refTasksPerSec: 117, transport: 'ws' },
   { name: 'S1-50000-ws', workload: 'S1-fanout-50000', kind: 'run', devices: 16, transport: 'ws', cold: true },

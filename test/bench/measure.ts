@@ -55,7 +55,9 @@ function slowSource(ms: number): EditSource {
 }
 
 function load(c: BenchCase): LoadedWorkload {
-  const simMs = c.simMs;
+  // AIP carries a task's inputs only as a tip, and our AIP device runs nothing without them: its
+  // tasks say "sim, no delay" (what the other cases' devices do for a task without inputs).
+  const simMs = c.simMs ?? (c.transport === 'aip' ? 0 : undefined);
   return loadWorkload(c.workload, simMs === undefined ? undefined : (f) => withSimDuration(f, simMs));
 }
 
@@ -79,8 +81,8 @@ async function warmUp(c: BenchCase, times: number): Promise<number | undefined> 
 const STEADY_RUNS = 5;
 
 async function measureRun(c: BenchCase, warmup: number): Promise<Sample> {
-  if (c.transport !== 'ws') return measureRunOn(c, warmup);
-  const ws = await WsDevices.start(WS_AGENTS);
+  if (c.transport === undefined) return measureRunOn(c, warmup);
+  const ws = await WsDevices.start(WS_AGENTS, c.transport === 'ws' ? 'native' : 'aip');
   devices = (n) => ws.specs(n);
   try {
     return await measureRunOn(c, warmup);
@@ -137,7 +139,7 @@ async function measureOnce(c: BenchCase, coldMs: number | undefined): Promise<Sa
     queueP99Ms: m.queueingMs.p99,
     peakRssMiB: peakRssMiB(),
   };
-  if (c.simMs !== undefined) metrics.makespanRatio = wallMs / W4_IDEAL_MS;
+  if (c.simMs !== undefined && c.simMs > 0) metrics.makespanRatio = wallMs / W4_IDEAL_MS;
   if (c.kind === 'lock') metrics.editRounds = m.editRounds;
   return { case: c.name, state: report.state, timedOut, metrics };
 }

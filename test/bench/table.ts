@@ -30,6 +30,7 @@ function notes(s: CaseSummary, c: BenchCase, s1Ratio: number | undefined): strin
     parts.push(`${fmt(m.edits, 0)} batches: p50 ${fmt(m.batchMedianMs, 4)} / p99 ${fmt(m.batchP99Ms, 4)} ms; per op p50 ${fmt(m.opMedianMs, 4)} / p99 ${fmt(m.opP99Ms, 4)} ms (ref 90.8 ms/edit)`);
   }
   if (c.transport === 'ws') parts.push('16 agents in 2 processes; CPU is the orchestrator process only');
+  if (c.transport === 'aip') parts.push('AIP: our session to 16 of our AIP devices in 2 processes, a WebSocket per task; CPU is the orchestrator process only');
   if (c.kind === 'lock') parts.push(`scope ${c.lockScope ?? 'all'}, ${fmt(m.editRounds, 0)} edit rounds, 50 ms/round`);
   if (s.timedOut) parts.push(`cut off at ${LOCK_CAP_MS / 1000} s`);
   if (s.problems.length > 0) parts.push(`FAILED: ${s.problems.join(' | ')}`);
