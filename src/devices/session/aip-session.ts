@@ -9,18 +9,11 @@ import { runKey } from '../protocol/wire';
 import { AipLink, redact, type AipLinkEnd, type AipLinkOptions } from './aip-link';
 import { profileOfSystemInfo } from './aip-profile';
 import { isLoopbackUrl } from '../protocol/loopback';
-import { ReconnectingSession, type SessionLifecycleOptions } from './reconnecting';
+import { ReconnectingSession, type SessionConnectionOptions } from './reconnecting';
 
-export interface AipSessionOptions extends SessionLifecycleOptions {
-  /** The UFO agent server's shared key (sent only as `?token=`). */
-  readonly token: string;
+export interface AipSessionOptions extends SessionConnectionOptions {
   /** The device's id on the UFO server, when it differs from ours. */
   readonly aipTarget?: string | undefined;
-  /** Who we are: part of every `client_id` we register. */
-  readonly orchestratorId: string;
-  readonly pingIntervalMs?: number | undefined;
-  readonly missedPings?: number | undefined;
-  readonly connectTimeoutMs?: number | undefined;
   /** AIP heartbeats on the device's socket (default 30 s, as Galaxy). */
   readonly heartbeatMs?: number | undefined;
   /** How long to wait for `device_info_response` before going on without a profile (default 10 s, as Galaxy). */

@@ -6,19 +6,11 @@ import { FROM_DEVICE_TYPES, MAX_FRAME_BYTES, PROTOCOL_VERSION, fromDeviceSchema,
 import { outcomeOf, runKey, taskFrame } from '../protocol/wire';
 import { FlightTable, type Flight } from './flights';
 import { OrphanFlights } from './orphans';
-import { ReconnectingSession, type SessionLifecycleOptions } from './reconnecting';
+import { ReconnectingSession, type SessionConnectionOptions } from './reconnecting';
 
 export { DeviceRefusedError, type SessionAvailability, type SessionState } from './reconnecting';
 
-export interface DeviceSessionOptions extends SessionLifecycleOptions {
-  readonly token: string;
-  /** Sent at `hello`, so the device can give this orchestrator back what it kept. */
-  readonly orchestratorId: string;
-  readonly pingIntervalMs?: number | undefined;
-  /** Pings in a row without a pong before the connection counts as dead (default 2). */
-  readonly missedPings?: number | undefined;
-  readonly connectTimeoutMs?: number | undefined;
-}
+export type DeviceSessionOptions = SessionConnectionOptions;
 
 /**
  * The orchestrator's end of a device speaking Constellation's protocol: one socket for every

@@ -30,6 +30,18 @@ export interface SessionLifecycleOptions {
   readonly random?: (() => number) | undefined;
 }
 
+/** How every session connects: who we are, the device's key, liveness. */
+export interface SessionConnectionOptions extends SessionLifecycleOptions {
+  /** The device's token (native: a bearer header; AIP: the URL's `?token=`). */
+  readonly token: string;
+  /** Who this orchestrator is to the device (native: sent at `hello`; AIP: part of every `client_id`). */
+  readonly orchestratorId: string;
+  readonly pingIntervalMs?: number | undefined;
+  /** Pings in a row without a pong before the connection counts as dead (default 2). */
+  readonly missedPings?: number | undefined;
+  readonly connectTimeoutMs?: number | undefined;
+}
+
 /**
  * The orchestrator's end of one device, whatever its protocol: the connection state machine
  * (connecting, ready, backoff with jitter, failed for good), the grace a dropped device gets

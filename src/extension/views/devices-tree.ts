@@ -79,10 +79,15 @@ export class DevicesTree extends DisposableBase implements vscode.TreeDataProvid
     const [icon, colour] = STATE_ICON[s.state];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(colour));
     const p = s.profile;
-    const md = new vscode.MarkdownString(`**${s.id}** — ${state}`);
-    md.appendMarkdown(`\n\n${s.dialect === 'aip' ? 'a UFO agent server (AIP) at ' : ''}${s.url}`);
-    if (p) md.appendMarkdown(`\n\n${p.os}${p.arch ? `/${p.arch}` : ''}${p.hostname ? ` on ${p.hostname}` : ''}, ${p.concurrency} slot(s), version ${p.version}\n\ncapabilities: ${p.capabilities.join(', ') || 'none'}`);
-    if (s.lastError) md.appendMarkdown(`\n\nlast error: ${s.lastError}`);
+    // What a device says about itself (its profile, its errors) is its own text: shown as text, never as markdown.
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown('**').appendText(s.id).appendMarkdown(`** — ${state}\n\n`);
+    md.appendText(`${s.dialect === 'aip' ? 'a UFO agent server (AIP) at ' : ''}${s.url}`);
+    if (p) {
+      md.appendMarkdown('\n\n').appendText(`${p.os}${p.arch ? `/${p.arch}` : ''}${p.hostname ? ` on ${p.hostname}` : ''}, ${p.concurrency} slot(s), version ${p.version}`);
+      md.appendMarkdown('\n\n').appendText(`capabilities: ${p.capabilities.join(', ') || 'none'}`);
+    }
+    if (s.lastError) md.appendMarkdown('\n\n').appendText(`last error: ${s.lastError}`);
     item.tooltip = md;
     item.contextValue = `device.${s.state}`;
     return item;
