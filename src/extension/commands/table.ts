@@ -3,6 +3,7 @@ import { isTerminal, type TaskStatus } from '../../core/model/types';
 import { toJsonReport } from '../../core/report/json-report';
 import { COMMANDS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
+import { isLoopbackUrl } from '../../devices/protocol/loopback';
 import type { ConfiguredDevice } from '../run/device-registry';
 import type { RunHandle } from '../run/run-service';
 import { config } from '../config';
@@ -123,6 +124,9 @@ async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
     validateInput: (v) => (aip ? (v.length > 0 ? undefined : "the UFO server's key") : v.length >= 16 ? undefined : 'at least 16 characters'),
   });
   if (!token) return undefined;
+  if (aip && url.startsWith('ws://') && !isLoopbackUrl(url)) {
+    void vscode.window.showWarningMessage(`${url} is another machine over plain ws://: AIP sends the token in the URL, so it crosses the network in the clear. Prefer wss:// or a tunnel.`);
+  }
   const device: ConfiguredDevice = aip ? { id, url, dialect: 'aip' } : { id, url };
   const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${id}…` }, () => ctx.registry.add(device, token));
   void vscode.window.showInformationMessage(`Device '${id}' added and connected (${s.profile?.os ?? '?'}, ${s.profile?.concurrency ?? 1} slot(s)).`);
