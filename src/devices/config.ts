@@ -25,7 +25,7 @@ const deviceEntrySchema = z
   })
   .refine((d) => (d.token === undefined) !== (d.tokenFile === undefined), { message: 'give exactly one of token or tokenFile' })
   .refine((d) => d.aipTarget === undefined || d.dialect === 'aip', { message: 'aipTarget is for devices with "dialect": "aip"', path: ['aipTarget'] })
-  .refine((d) => !/[?&]token=/i.test(d.url), { message: 'the URL must not hold the token: give it as token or tokenFile (an AIP device gets it as ?token= all the same)', path: ['url'] });
+  .refine((d) => !hasTokenParam(d.url), { message: 'the URL must not hold the token: give it as token or tokenFile (an AIP device gets it as ?token= all the same)', path: ['url'] });
 
 /** Shortest token accepted: ours are 16 characters or more; a UFO server's key is whatever its owner chose. */
 const MIN_TOKEN = { native: 16, aip: 1 } as const;
@@ -103,4 +103,13 @@ function tokenLengthProblems(raw: unknown): Problem[] {
     if (typeof token === 'string' && token.length < min && token.length > 0) problems.push({ code: 'invalid_devices_file', message: `must be at least ${min} characters`, path: `devices[${i}].token` });
   });
   return problems;
+}
+
+/** Whether a URL carries a `token` parameter, however it is spelled (`%74oken` is `token` too). */
+function hasTokenParam(url: string): boolean {
+  try {
+    return [...new URL(url).searchParams.keys()].some((k) => k.toLowerCase() === 'token');
+  } catch {
+    return false;
+  }
 }

@@ -118,7 +118,7 @@ describe("AIP against the reference's own Python code (opt-in: UFO_REF)", { skip
         await new Promise((r) => setTimeout(r, 500));
       }
       const devices: RemoteDevice[] = ['dev1', 'dev2'].map((id) => ({ id, url: url(), token: key, dialect: 'aip' }));
-      fleet = new DeviceFleet(devices, { orchestratorId: `ref-${process.pid}`, backoff: { initialMs: 200, maxMs: 2_000 }, graceMs: 120_000, logger });
+      fleet = new DeviceFleet(devices, { orchestratorId: `ref-${process.pid}`, backoff: { initialMs: 200, maxMs: 2_000 }, graceMs: 300_000, logger });
       await fleet.connect(30_000);
     });
     after(async () => {
@@ -157,17 +157,19 @@ describe("AIP against the reference's own Python code (opt-in: UFO_REF)", { skip
       assert.equal(next.status, 'completed', JSON.stringify(next));
     });
 
-    it("a device client that leaves: the next attempt fails at once ('not connected'), the session backs off, and comes back with it", async () => {
+    it('a device client that leaves: a task placed meanwhile waits for it (the server refuses its socket), and runs once it is back', async () => {
       const b = fleet.sessions[1]!;
       await stop(clients.get('dev2'));
-      const o = await run(b, request('dev2', 'echo gone')).done;
-      assert.equal(o.status, 'failed');
-      assert.match(o.status === 'failed' ? o.error.message : '', /not connected/);
+      const before = lines.length;
+      const waiting = run(b, request('dev2', 'echo waited'));
       await eventually(() => b.state !== 'ready', 'the session to register again and be refused', 30_000);
+      assert.ok(lines.slice(before).some((l) => /is not connected/.test(l)), "the server said the device is not connected");
+      assert.equal(b.inFlight, 1, 'the task waits');
       deviceClient('dev2', 'windows');
       await eventually(() => b.state === 'ready', 'the session to be ready once the device client is back', 240_000);
-      const back = await run(b, request('dev2', 'echo back')).done;
-      assert.equal(back.status, 'completed', JSON.stringify(back));
+      const o = await waiting.done;
+      assert.equal(o.status, 'completed', JSON.stringify(o));
+      assert.match(JSON.stringify(o.status === 'completed' && o.result), /"result":"windows: waited"/);
     });
 
     it('a wrong token is refused at the handshake', async () => {
@@ -183,8 +185,10 @@ describe("AIP against the reference's own Python code (opt-in: UFO_REF)", { skip
         await viaProxy.connect(30_000);
         const s = viaProxy.sessions[0]!;
         proxy.cutClientSide();
+        const before = lines.length;
         await eventually(() => s.state !== 'ready', 'the session to notice', 30_000);
         await eventually(() => s.state === 'ready', 'the session to be ready again', 60_000);
+        assert.ok(lines.slice(before).some((l) => /already registered/.test(l)), 'the first try was refused as a duplicate');
         const o = await run(s, request('dev1', 'echo via the new id')).done;
         assert.equal(o.status, 'completed', JSON.stringify(o));
       } finally {

@@ -33,8 +33,8 @@ function run(s: ReconnectingSession, r: ExecutionRequest) {
 }
 
 /** The reference-like server in its own process; resolves with its URL and what it printed. */
-async function ufoLikeServer(ids: string, token: string): Promise<{ child: ChildProcess; url: string; out: string[] }> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'helpers', 'ufo-like-server.js'), ids], { env: { ...process.env, UFO_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function ufoLikeServer(ids: string, token: string, mode = ''): Promise<{ child: ChildProcess; url: string; out: string[] }> {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'helpers', 'ufo-like-server.js'), ids], { env: { ...process.env, UFO_TOKEN: token, UFO_MODE: mode }, stdio: ['ignore', 'pipe', 'inherit'] });
   const out: string[] = [];
   let buf = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -163,7 +163,8 @@ describe('our AIP session driving our AIP device (separate processes)', { timeou
 });
 
 describe('our AIP session driving a UFO-like agent server with two devices (separate process)', { timeout: 60_000 }, () => {
-  const token = 'ufo-key';
+  // Characters each URL encoding writes differently: the key must be out of every message all the same.
+  const token = 'ufo key~(1)-0123456789';
   let server: Awaited<ReturnType<typeof ufoLikeServer>>;
   let fleet: DeviceFleet;
 
@@ -202,6 +203,7 @@ describe('our AIP session driving a UFO-like agent server with two devices (sepa
 
   it('an error without a session fails exactly the attempt whose socket it came on, at once', async () => {
     const [a] = fleet.sessions;
+    const mark = server.out.length;
     const bystander = run(a!, request('a', 'hang'));
     const victim = run(a!, request('a', 'uncorrelated-error'));
     const t0 = Date.now();
@@ -214,7 +216,16 @@ describe('our AIP session driving a UFO-like agent server with two devices (sepa
     assert.equal(still, 'running', 'the other attempt is untouched');
     bystander.cancel('done with it');
     assert.equal((await bystander.done).status, 'cancelled');
-    await eventually(() => server.out.filter((l) => l.startsWith('closed constellation:') && !l.includes('@')).length >= 2, 'both attempt sockets to be closed on the server');
+    await eventually(() => server.out.slice(mark).filter((l) => l.startsWith('closed constellation:') && !l.includes('@')).length >= 2, 'both attempt sockets to be closed on the server');
+  });
+
+  it('a key the server quotes in its error is in no message, however it is encoded; the text is one bounded line', async () => {
+    const [a] = fleet.sessions;
+    const o = await run(a!, request('a', 'leak-key')).done;
+    assert.equal(o.status, 'failed');
+    const message = o.status === 'failed' ? o.error.message : '';
+    assert.match(message, /token=\*\*\* \(key \*\*\*\)/);
+    assert.ok(!message.includes('0123456789') && !message.includes('\n'), message);
   });
 
   it("a failure with error null gets a clear message; a device the server does not have is 'not connected', retried", async () => {
@@ -222,8 +233,13 @@ describe('our AIP session driving a UFO-like agent server with two devices (sepa
     const o = await run(a!, request('a', 'fail-silently')).done;
     assert.equal(o.status === 'failed' && o.error.message, 'the AIP device failed the task: the agent gave up');
     const ghost = fleetOf([{ id: 'ghost', url: server.url, token, dialect: 'aip' }], { graceMs: 1_000 });
-    const outcome = await Promise.race([ghost.connect(1_500).then(() => 'connected', (e: Error) => e.message), new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
-    assert.match(String(outcome), /Target device 'ghost' is not connected/);
+    const s = ghost.sessions[0]!;
+    const before = lines.length;
+    void s.connect().catch(() => undefined);
+    // Not given up: the session goes on trying, with backoff, until the device registers.
+    await eventually(() => lines.slice(before).filter((l) => l.includes("device 'ghost'") && /reconnecting in \d+ ms/.test(l)).length >= 3, 'three tries');
+    assert.match(s.lastError ?? '', /Target device 'ghost' is not connected/);
+    assert.ok(s.state === 'backoff' || s.state === 'connecting', s.state);
     ghost.close();
   });
 
@@ -277,9 +293,69 @@ describe('our AIP session driving a UFO-like agent server with two devices (sepa
       assert.match(stderr, /2 devices over WebSocket \(a \(AIP\), b \(AIP\)\)/);
       const files = fs.readdirSync(path.join(dir, 'runs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
       assert.ok(files.length >= 3, 'the run is journaled');
-      for (const text of [stdout, stderr, ...files.map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))]) assert.ok(!text.includes(`token=${token}`) && !text.includes('ufo-key'), 'the token appears nowhere');
+      for (const text of [stdout, stderr, ...files.map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))]) assert.ok(!text.includes(token) && !text.includes(encodeURIComponent(token)) && !text.includes('0123456789'), 'the token appears nowhere');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('our AIP session and UFO-like servers that misbehave (separate processes)', { timeout: 60_000 }, () => {
+  const token = 'another-ufo-key-0123456789';
+  const servers: Awaited<ReturnType<typeof ufoLikeServer>>[] = [];
+  const fleets: DeviceFleet[] = [];
+  async function serverIn(mode: string) {
+    const srv = await ufoLikeServer('win-a', token, mode);
+    servers.push(srv);
+    return srv;
+  }
+  after(() => {
+    for (const f of fleets) f.close();
+    for (const s of servers) s.child.kill('SIGTERM');
+  });
+
+  it('a server that never answers register: the session gives up waiting, backs off, and waiting work fails at the end of the grace', async () => {
+    const srv = await serverIn('silent');
+    const fleet = fleetOf([{ id: 'win-a', url: srv.url, token, dialect: 'aip' }], { connectTimeoutMs: 300, graceMs: 1_500 });
+    fleets.push(fleet);
+    const s = fleet.sessions[0]!;
+    void s.connect().catch(() => undefined);
+    const waiting = run(s, request('win-a', 'echo never'));
+    await eventually(() => /did not answer the registration within 300 ms/.test(s.lastError ?? ''), 'the registration to time out');
+    const o = await waiting.done;
+    assert.equal(o.status, 'failed');
+    assert.match(o.status === 'failed' ? o.error.message : '', /did not come back within 1500 ms/);
+    assert.ok(s.state === 'backoff' || s.state === 'connecting', s.state);
+  });
+
+  it('a server that answers device_info_request with an error: ready at once with what is known', async () => {
+    const srv = await serverIn('no-info');
+    const fleet = fleetOf([{ id: 'win-a', url: srv.url, token, dialect: 'aip' }]);
+    fleets.push(fleet);
+    const t0 = Date.now();
+    await fleet.connect(3_000);
+    const s = fleet.sessions[0]!;
+    assert.ok(Date.now() - t0 < 3_000);
+    assert.equal(s.state, 'ready');
+    assert.equal(s.profile?.os, 'unknown');
+    assert.ok(lines.some((l) => /device info request was answered with an error: Unknown message type/.test(l)));
+    const o = await run(s, request('win-a', 'echo fine')).done;
+    assert.equal(o.status, 'completed');
+  });
+
+  it("a key the server stops taking (403 on a task's socket): the session fails for good and closes the device's socket too", async () => {
+    const srv = await serverIn('');
+    const fleet = fleetOf([{ id: 'win-a', url: srv.url, token, dialect: 'aip' }]);
+    fleets.push(fleet);
+    await fleet.connect(5_000);
+    const s = fleet.sessions[0]!;
+    assert.equal((await run(s, request('win-a', 'rotate-key')).done).status, 'completed');
+    const o = await run(s, request('win-a', 'echo refused')).done;
+    assert.equal(o.status, 'failed');
+    assert.match(o.status === 'failed' ? o.error.message : '', /HTTP 403/);
+    assert.equal(s.state, 'failed');
+    await eventually(() => srv.out.some((l) => l.startsWith('closed constellation:') && l.endsWith('@win-a')), "the device's socket to be closed");
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(s.state, 'failed', 'nothing brings it back by itself');
   });
 });

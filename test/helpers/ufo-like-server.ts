@@ -11,14 +11,20 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * - `echo <text>`: completes with UFO's result shape, `[{request, result: "<device>: <text>"}]`;
  * - `fail-silently`: ends `failed` with `error: null` (as UFO's sessions often do);
  * - `uncorrelated-error`: acks, then sends an `error` frame with no session (the reference's habit);
- * - `hang`: acks and never ends.
+ * - `hang`: acks and never ends;
+ * - `leak-key`: answers with an `error` that quotes the key (servers echo what they were sent);
+ * - `rotate-key`: completes, and from then on the server takes another key (its old one gets 403).
+ *
+ * `UFO_MODE=silent` never answers a `register` (as the reference does for a frame it does not
+ * take); `UFO_MODE=no-info` answers `device_info_request` with an `error`.
  *
  * Usage: `UFO_TOKEN=… node ufo-like-server.js dev-a,dev-b` prints `listening on ws://…/ws`. Every
  * task it receives is printed as `task <device> <session_id> <description>`, every closed task
  * socket as `closed <client_id>`.
  */
 
-const token = process.env.UFO_TOKEN ?? '';
+let token = process.env.UFO_TOKEN ?? '';
+const mode = process.env.UFO_MODE ?? '';
 const devices = new Set((process.argv[2] ?? 'dev1').split(','));
 const online = new Set<string>();
 
@@ -53,7 +59,7 @@ function serve(ws: WebSocket): void {
       ws.close();
     };
     if (clientId === undefined) {
-      if (f.type !== 'register') return; // the reference neither answers nor closes
+      if (f.type !== 'register' || mode === 'silent') return; // the reference neither answers nor closes
       if (f.client_type === 'constellation' && !devices.has(f.target_id ?? '')) return refuse(`Target device '${f.target_id}' is not connected`);
       if (online.has(f.client_id ?? '')) return refuse(`client_id '${f.client_id}' is already registered`);
       clientId = f.client_id ?? '';
@@ -63,6 +69,7 @@ function serve(ws: WebSocket): void {
     }
     if (f.type === 'heartbeat') return ws.send(f.client_type ? frame({ type: 'heartbeat', status: 'ok' }) : frame({ type: 'error', status: 'error', error: 'missing client_type' }));
     if (f.type === 'device_info_request') {
+      if (mode === 'no-info') return ws.send(frame({ type: 'error', status: 'error', error: 'Unknown message type: device_info_request' }));
       const id = f.target_id ?? target;
       return ws.send(frame({ type: 'device_info_response', status: 'ok', response_id: f.request_id, result: { device_id: id, platform: 'windows', os_version: '10.0', cpu_count: 8, memory_total_gb: 16, hostname: `${id}-host`, ip_address: null, supported_features: ['ui', `only-${id}`], platform_type: 'computer', schema_version: '1.0', custom_metadata: {} } }));
     }
@@ -76,6 +83,11 @@ function serve(ws: WebSocket): void {
       if (description.startsWith('echo ')) ws.send(frame({ type: 'task_end', status: 'completed', session_id: session, result: [{ request, result: `${target}: ${description.slice(5)}` }] }));
       else if (description === 'fail-silently') ws.send(frame({ type: 'task_end', status: 'failed', session_id: session, result: { failure: 'the agent gave up' }, error: null }));
       else if (description === 'uncorrelated-error') ws.send(frame({ type: 'error', status: 'error', error: 'Error processing task: the agent crashed' }));
+      else if (description === 'leak-key') ws.send(frame({ type: 'error', status: 'error', error: `bad request from ws://127.0.0.1/ws?token=${encodeURIComponent(token)} (key ${token})\nTraceback: ...` }));
+      else if (description === 'rotate-key') {
+        ws.send(frame({ type: 'task_end', status: 'completed', session_id: session, result: [] }));
+        token = `${token}-rotated`;
+      }
     }, 20);
   });
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact } from '../../src/devices/session/aip-link';
+import { redact, withoutToken } from '../../src/devices/session/aip-link';
 import { profileOfSystemInfo } from '../../src/devices/session/aip-profile';
 import { isLoopbackUrl } from '../../src/devices/protocol/loopback';
 
@@ -18,6 +18,10 @@ describe('AIP session: profile, redaction, loopback', () => {
     assert.equal(profileOfSystemInfo('d1', undefined).problem, undefined);
     assert.match(profileOfSystemInfo('d1', { error: 'device not found' }).problem ?? '', /no device info: device not found/);
     assert.match(profileOfSystemInfo('d1', [1, 2]).problem ?? '', /not an object/);
+    const long = profileOfSystemInfo('d1', { platform: 'linux', hostname: 'h'.repeat(500), supported_features: [...Array.from({ length: 300 }, (_, i) => `f${i}`), 7, ''] });
+    assert.equal(long.problem, undefined, 'one long field does not cost the whole profile');
+    assert.equal(long.profile.hostname.length, 300);
+    assert.equal(long.profile.capabilities.length, 200);
     const bad = profileOfSystemInfo('d1', { platform: 'linux', supported_features: 'gui' });
     assert.match(bad.problem ?? '', /malformed at supported_features/);
     assert.deepEqual(bad.profile.capabilities, []);
@@ -26,9 +30,19 @@ describe('AIP session: profile, redaction, loopback', () => {
     assert.equal(profileOfSystemInfo('d1', { platform: null, hostname: null, supported_features: null }).profile.os, 'unknown');
   });
 
-  it('redacts the key wherever it appears, as written and URL-encoded', () => {
-    assert.equal(redact('connect ws://h/ws?token=k%2By%2F1 failed: k+y/1', 'k+y/1'), 'connect ws://h/ws?token=*** failed: ***');
+  it('redacts the key wherever it appears: any token= value, and the key as written and in both URL encodings', () => {
+    const key = 'my key~(1)/+x';
+    const text = `a ${key} b ${encodeURIComponent(key)} c ${new URLSearchParams({ token: key }).toString()} d ws://h/ws?TOKEN=anything&x=1`;
+    assert.equal(redact(text, key), 'a *** b *** c token=*** d ws://h/ws?TOKEN=***&x=1');
+    // A key too short to search for is not hunted in free text (it would mangle words), only in token= values.
+    assert.equal(redact('Unknown message type from ws://h?token=k', 'k'), 'Unknown message type from ws://h?token=***');
     assert.equal(redact('nothing here', ''), 'nothing here');
+  });
+
+  it('takes a token parameter out of a URL, however it is spelled', () => {
+    assert.equal(withoutToken('ws://h:5000/ws?token=K'), 'ws://h:5000/ws');
+    assert.equal(withoutToken('ws://h:5000/ws?%74oken=K&x=1'), 'ws://h:5000/ws?x=1');
+    assert.equal(withoutToken('ws://h:5000/ws'), 'ws://h:5000/ws');
   });
 
   it("knows a loopback URL from another machine's", () => {

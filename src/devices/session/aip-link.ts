@@ -14,6 +14,7 @@ export interface AipLinkOptions {
   readonly pingIntervalMs?: number | undefined;
   /** Pings in a row without a pong before the socket counts as dead (default 2). */
   readonly missedPings?: number | undefined;
+  /** Also how long the server may take to answer `register` (default 10 s; the reference never answers a frame it does not take). */
   readonly connectTimeoutMs?: number | undefined;
 }
 
@@ -35,10 +36,38 @@ export interface AipLinkHandlers {
   pong?(latencyMs: number): void;
 }
 
-/** Replaces every occurrence of the key in a text: AIP puts it in the URL, and URLs end up in errors. */
+/** Below this length a key is not searched for in free text (it would mangle words and show where it matched). */
+const MIN_REDACTED_KEY = 8;
+
+/**
+ * A text with the key taken out: every `token=` parameter's value, and (for a key long enough
+ * to search for) the key itself as written and in both URL encodings. AIP puts the key in the
+ * URL, and URLs end up in errors.
+ */
 export function redact(text: string, token: string): string {
-  if (token === '') return text;
-  return text.split(token).join('***').split(encodeURIComponent(token)).join('***');
+  let out = text.replace(/([?&]token=)[^&\s#"'<>]*/gi, '$1***');
+  if (token.length >= MIN_REDACTED_KEY) {
+    for (const form of new Set([token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)])) out = out.split(form).join('***');
+  }
+  return out;
+}
+
+/** Server text made safe to show: the key out, one line, bounded. */
+export function cleanText(text: string, token: string): string {
+  return clipLine(redact(text, token), 2000);
+}
+
+/** A URL without any `token` parameter (however it is spelled): what is shown, and what the key is added to. */
+export function withoutToken(url: string): string {
+  try {
+    const u = new URL(url);
+    const keys = [...u.searchParams.keys()].filter((k) => k.toLowerCase() === 'token');
+    if (keys.length === 0) return url;
+    for (const k of keys) u.searchParams.delete(k);
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -55,6 +84,7 @@ export class AipLink {
   private unanswered = 0;
   private pingSentAt = 0;
   private endReason: AipLinkEnd | undefined;
+  private registerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: AipLinkOptions,
@@ -71,6 +101,8 @@ export class AipLink {
       this.ws.terminate();
     });
     this.ws.on('open', () => {
+      const within = options.connectTimeoutMs ?? 10_000;
+      this.registerTimer = setTimeout(() => this.terminate(`the server did not answer the registration within ${within} ms`), within);
       this.send(encodeClientFrame({ type: 'register', status: 'ok', client_type: 'constellation', client_id: options.clientId, target_id: options.targetId, metadata: { type: 'constellation_client', client: 'constellation' } }));
       this.startPings();
     });
@@ -113,7 +145,7 @@ export class AipLink {
 
   /** Text from the server or the socket library, safe to show: the key out, one line, bounded. */
   private clean(text: string): string {
-    return clipLine(redact(text, this.options.token), 2000);
+    return cleanText(text, this.options.token);
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -130,6 +162,7 @@ export class AipLink {
       }
       if (f.type === 'heartbeat' && f.status === 'ok') {
         this.isRegistered = true;
+        clearTimeout(this.registerTimer);
         return this.handlers.registered();
       }
       return this.handlers.badFrame(`a '${f.type}' frame came before the registration was answered`);
@@ -159,6 +192,7 @@ export class AipLink {
   private finish(end: AipLinkEnd): void {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.registerTimer);
     this.handlers.ended(end);
   }
 }

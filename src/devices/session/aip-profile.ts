@@ -3,13 +3,15 @@ import { clipLine } from '../../core/report/words';
 import type { DeviceProfile } from '../protocol/messages';
 
 /** The fields of AIP's `system_info` Constellation reads; the rest is ignored. */
+/** Any text; clipped where it is used, so one long field does not cost the whole profile. */
+const text = z.string().nullish();
 const systemInfoSchema = z.object({
-  platform: z.string().max(100).nullish(),
-  os_version: z.string().max(200).nullish(),
-  hostname: z.string().max(300).nullish(),
-  supported_features: z.array(z.string().min(1).max(100)).max(200).nullish(),
-  platform_type: z.string().max(100).nullish(),
-  schema_version: z.string().max(50).nullish(),
+  platform: text,
+  os_version: text,
+  hostname: text,
+  supported_features: z.array(z.unknown()).nullish(),
+  platform_type: text,
+  schema_version: text,
   custom_metadata: z.record(z.string(), z.unknown()).nullish(),
 });
 
@@ -42,7 +44,7 @@ export function profileOfSystemInfo(id: string, result: unknown): { readonly pro
       os: info.platform ? clipLine(info.platform, 100) : 'unknown',
       arch: '',
       hostname: info.hostname ? clipLine(info.hostname, 300) : '',
-      capabilities: [...new Set(info.supported_features ?? [])].map((c) => clipLine(c, 100)),
+      capabilities: [...new Set((info.supported_features ?? []).filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => clipLine(c, 100)))].slice(0, 200),
       concurrency,
       version: info.schema_version ? `AIP ${clipLine(info.schema_version, 40)}` : 'AIP',
       metadata,

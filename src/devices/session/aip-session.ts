@@ -6,7 +6,7 @@ import type { DeviceProfile } from '../protocol/messages';
 import { AIP_ERRORS, outcomeOfTaskEnd } from '../protocol/aip/outcome';
 import { formatTaskText } from '../protocol/aip/task-text';
 import { runKey } from '../protocol/wire';
-import { AipLink, redact, type AipLinkEnd, type AipLinkOptions } from './aip-link';
+import { AipLink, cleanText, withoutToken, type AipLinkEnd, type AipLinkOptions } from './aip-link';
 import { profileOfSystemInfo } from './aip-profile';
 import { isLoopbackUrl } from '../protocol/loopback';
 import { ReconnectingSession, type SessionConnectionOptions } from './reconnecting';
@@ -16,7 +16,7 @@ export interface AipSessionOptions extends SessionConnectionOptions {
   readonly aipTarget?: string | undefined;
   /** AIP heartbeats on the device's socket (default 30 s, as Galaxy). */
   readonly heartbeatMs?: number | undefined;
-  /** How long to wait for `device_info_response` before going on without a profile (default 10 s, as Galaxy). */
+  /** How long to wait for `device_info_response` before going on without a profile (default 5 s, within the connect timeouts; a later answer still fills the profile in). */
   readonly deviceInfoTimeoutMs?: number | undefined;
 }
 
@@ -25,8 +25,11 @@ interface AipAttempt {
   readonly key: string;
   readonly request: ExecutionRequest;
   readonly sink: ExecutionSink;
-  readonly sessionId: string;
+  /** Galaxy's shape, `<name>@<task id>`: a device reads the task id after the last '@'. New for every socket, since the reference keeps a closed one's for a while. */
+  sessionId: string;
   link?: AipLink | undefined;
+  /** Times the server refused this attempt's socket while the device's socket was up. */
+  refusals: number;
   settle(outcome: ExecutionOutcome): void;
 }
 
@@ -50,9 +53,10 @@ export class AipSession extends ReconnectingSession {
   private controlEpoch = 0;
 
   constructor(private readonly options: AipSessionOptions) {
-    super(options);
-    if (!isLoopbackUrl(options.url) && options.url.startsWith('ws://')) {
-      this.logger.warn(`device '${options.id}': ${options.url} is not on this machine and not wss://, so AIP's token travels in the clear in its URL; use wss:// or a tunnel`);
+    // A key written into the URL (settings are not checked as devices.json is) is never shown: the session's own is added when connecting.
+    super({ ...options, url: withoutToken(options.url) });
+    if (!isLoopbackUrl(this.url) && this.url.startsWith('ws://')) {
+      this.logger.warn(`device '${options.id}': ${this.url} is not on this machine and not wss://, so AIP's token travels in the clear in its URL; use wss:// or a tunnel`);
     }
   }
 
@@ -73,8 +77,8 @@ export class AipSession extends ReconnectingSession {
       key,
       request,
       sink,
-      // Galaxy's shape, `<name>@<task id>`: a device reads the task id after the last '@'.
-      sessionId: `constellation/${request.runId}/${request.attempt}@${request.taskId}`,
+      sessionId: '',
+      refusals: 0,
       settle: (outcome) => {
         if (this.attempts.get(key) !== attempt) return;
         this.attempts.delete(key);
@@ -94,7 +98,7 @@ export class AipSession extends ReconnectingSession {
 
   private linkOptions(clientId: string): AipLinkOptions {
     const o = this.options;
-    return { url: o.url, token: o.token, clientId, targetId: this.target, pingIntervalMs: o.pingIntervalMs, missedPings: o.missedPings, connectTimeoutMs: o.connectTimeoutMs };
+    return { url: this.url, token: o.token, clientId, targetId: this.target, pingIntervalMs: o.pingIntervalMs, missedPings: o.missedPings, connectTimeoutMs: o.connectTimeoutMs };
   }
 
   // --- the device's socket -----------------------------------------------------------------------
@@ -131,7 +135,8 @@ export class AipSession extends ReconnectingSession {
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatMs ?? 30_000);
     this.infoRequest = randomUUID();
     this.control?.send(encodeClientFrame({ type: 'device_info_request', status: 'ok', client_type: 'constellation', client_id: this.controlId, target_id: this.target, request_id: this.infoRequest }));
-    this.infoTimer = setTimeout(() => this.ready(undefined, `no device_info_response within ${this.options.deviceInfoTimeoutMs ?? 10_000} ms`), this.options.deviceInfoTimeoutMs ?? 10_000);
+    const within = this.options.deviceInfoTimeoutMs ?? 5_000;
+    this.infoTimer = setTimeout(() => this.ready(undefined, `no device_info_response within ${within} ms`), within);
   }
 
   private heartbeat(): void {
@@ -139,18 +144,32 @@ export class AipSession extends ReconnectingSession {
   }
 
   private onControlFrame(f: AipServerFrame): void {
-    if (f.type === 'device_info_response' && this.infoRequest !== undefined && (f.response_id === this.infoRequest || f.response_id == null)) {
+    if (f.type === 'device_info_response' && (f.response_id === this.infoRequest || f.response_id == null)) {
       const info = profileOfSystemInfo(this.id, f.result);
-      return this.ready(info.profile, info.problem);
+      if (this.infoPending) return this.ready(info.profile, info.problem);
+      // An answer after we went on without it still tells us what the device is.
+      if (!info.problem) {
+        this.profile = info.profile;
+        this.emitChange();
+      }
+      return;
     }
-    if (f.type === 'error') this.logger.warn(`device '${this.id}' (AIP) reported an error: ${redact(f.error ?? 'no reason given', this.options.token)}`);
+    if (f.type === 'error') {
+      const said = cleanText(f.error ?? 'no reason given', this.options.token);
+      // A server that cannot answer device_info_request says so with an error: go on without it.
+      if (this.infoPending) return this.ready(undefined, `its device info request was answered with an error: ${said}`);
+      this.logger.warn(`device '${this.id}' (AIP) reported an error: ${said}`);
+    }
     // Heartbeat acknowledgements and anything else on this socket need no answer.
   }
 
+  private get infoPending(): boolean {
+    return this.infoTimer !== undefined;
+  }
+
   private ready(profile: DeviceProfile | undefined, problem: string | undefined): void {
-    if (this.infoRequest === undefined) return;
-    this.infoRequest = undefined;
-    if (this.infoTimer) clearTimeout(this.infoTimer);
+    if (!this.infoPending) return;
+    clearTimeout(this.infoTimer);
     this.infoTimer = undefined;
     if (problem) this.logger.warn(`device '${this.id}' (AIP): ${problem}; going on with what is known`);
     this.profile = profile ?? profileOfSystemInfo(this.id, undefined).profile;
@@ -169,7 +188,6 @@ export class AipSession extends ReconnectingSession {
     if (this.infoTimer) clearTimeout(this.infoTimer);
     this.heartbeatTimer = undefined;
     this.infoTimer = undefined;
-    this.infoRequest = undefined;
   }
 
   protected failAll(code: string, message: string): void {
@@ -185,7 +203,9 @@ export class AipSession extends ReconnectingSession {
 
   private launch(a: AipAttempt): void {
     const r = a.request;
-    const clientId = `constellation:${this.options.orchestratorId}:${randomUUID().slice(0, 8)}:${r.taskId.slice(0, 200)}#${r.attempt}`;
+    const nonce = randomUUID().slice(0, 8);
+    const clientId = `constellation:${this.options.orchestratorId}:${nonce}:${r.taskId.slice(0, 200)}#${r.attempt}`;
+    a.sessionId = `constellation/${r.runId}/${r.attempt}/${nonce}@${r.taskId}`;
     const fail = (code: string, message: string) => a.settle({ status: 'failed', error: { code, message: `device '${this.id}': ${message}` } });
     a.link = new AipLink(this.linkOptions(clientId), {
       registered: () => {
@@ -193,9 +213,9 @@ export class AipSession extends ReconnectingSession {
         a.link?.send(encodeClientFrame({ type: 'task', status: 'continue', client_type: 'constellation', client_id: clientId, target_id: this.target, session_id: a.sessionId, task_name: `constellation/${r.runId}/${r.taskId}`, request: formatTaskText({ description: r.description, tips }) }));
       },
       frame: (f) => {
-        if (f.type === 'task_end' && f.session_id === a.sessionId) return a.settle(outcomeOfTaskEnd(f));
+        if (f.type === 'task_end' && f.session_id === a.sessionId) return a.settle(this.cleanOutcome(outcomeOfTaskEnd(f)));
         // AIP's errors name no session: on this socket, only this attempt can be meant.
-        if (f.type === 'error') return fail(AIP_ERRORS.refused, `the UFO server answered the task with an error: ${redact(f.error ?? 'no reason given', this.options.token)}`);
+        if (f.type === 'error') return fail(AIP_ERRORS.refused, `the UFO server answered the task with an error: ${cleanText(f.error ?? 'no reason given', this.options.token)}`);
         if (f.type === 'task_end') this.logger.warn(`device '${this.id}' (AIP) ended session '${f.session_id ?? '?'}' on the socket of ${a.key}; ignored`);
       },
       badFrame: (problem) => fail('bad_result', `the UFO server sent a frame for ${a.key} that cannot be read: ${problem}`),
@@ -207,11 +227,29 @@ export class AipSession extends ReconnectingSession {
     if (this.attempts.get(a.key) !== a) return;
     if (end.forGood) return this.giveUp(end.reason); // the key is wrong for the whole server
     if (end.refused) {
-      a.settle({ status: 'failed', error: { code: AIP_ERRORS.refused, message: `device '${this.id}': ${end.reason}` } });
-      // The device may have left the server: the device's socket registers again to find out.
+      // Refused before the task was sent: most often the device client has left the server
+      // (which never tells the device's socket). The attempt waits for the device as on any
+      // dropped connection, and the device's socket registers again to find out.
+      a.link = undefined;
+      if (++a.refusals >= MAX_REFUSALS) return a.settle({ status: 'failed', error: { code: AIP_ERRORS.refused, message: `device '${this.id}': ${end.reason} (${a.refusals} times in a row)` } });
+      this.logger.info(`device '${this.id}': ${a.key} was refused (${end.reason}); it waits for the device`);
       if (this.state === 'ready') this.control?.terminate(end.reason);
       return;
     }
     a.settle({ status: 'failed', error: { code: 'device_lost', message: `device '${this.id}': ${end.reason} before the task ended (AIP cannot pick a task up again)` } });
   }
+
+  /** A key the server echoed in its error never reaches the report; its text is one bounded line. */
+  private cleanOutcome(o: ExecutionOutcome): ExecutionOutcome {
+    return o.status === 'failed' ? { status: 'failed', error: { ...o.error, message: cleanText(o.error.message, this.options.token) } } : o;
+  }
+
+  /** Refused for good: the device's socket goes too, so nothing brings the session back by itself. */
+  protected override giveUp(reason: string): void {
+    this.disconnect();
+    super.giveUp(reason);
+  }
 }
+
+/** Refusals of one attempt's socket, with the device's socket registering fine in between, before the attempt fails. */
+const MAX_REFUSALS = 3;

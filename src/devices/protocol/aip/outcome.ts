@@ -17,7 +17,7 @@ export const AIP_ERRORS = {
  */
 export function outcomeOfTaskEnd(frame: AipServerFrame): Extract<ExecutionOutcome, { status: 'completed' | 'failed' }> {
   if (frame.status === 'completed') return { status: 'completed', result: frame.result ?? null };
-  const said = typeof frame.error === 'string' && frame.error.trim() !== '' ? frame.error : undefined;
+  const said = typeof frame.error === 'string' && frame.error.trim() !== '' ? clipLine(frame.error, 2000) : undefined;
   const detail = said ?? failureDetail(frame.result);
   return {
     status: 'failed',
