@@ -326,6 +326,10 @@ describe('our AIP session and UFO-like servers that misbehave (separate processe
     assert.equal(o.status, 'failed');
     assert.match(o.status === 'failed' ? o.error.message : '', /did not come back within 1500 ms/);
     assert.ok(s.state === 'backoff' || s.state === 'connecting', s.state);
+    // Closing answers whoever still waits for the device (it used to leave them waiting for ever).
+    const pending = s.connect();
+    fleet.close();
+    await assert.rejects(pending, /disconnected before it was ready/);
   });
 
   it('a server that answers device_info_request with an error: ready at once with what is known', async () => {

@@ -65,7 +65,8 @@ export abstract class ReconnectingSession implements Executor {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private graceOver = false;
-  private firstReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** Callers of {@link connect} waiting for the device (each of them is answered). */
+  private waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(private readonly lifecycle: SessionLifecycleOptions) {
     this.policy = { ...DEFAULT_BACKOFF, ...lifecycle.backoff };
@@ -112,7 +113,7 @@ export abstract class ReconnectingSession implements Executor {
   /** Connects; resolves once the device is ready, rejects if it refuses us for good. */
   connect(): Promise<void> {
     if (this.state === 'ready') return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) => (this.firstReady = { resolve, reject }));
+    const p = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     if (this.state === 'disconnected' || this.state === 'failed') {
       this.closed = false;
       this.failures = 0;
@@ -129,6 +130,14 @@ export abstract class ReconnectingSession implements Executor {
     this.disconnect();
     this.failAll('device_lost', `device '${this.id}' was disconnected`);
     this.setState('disconnected');
+    this.answerWaiting(new DeviceRefusedError(`device '${this.id}' was disconnected before it was ready`));
+  }
+
+  private answerWaiting(error: Error | undefined): void {
+    for (const w of this.waiting.splice(0)) {
+      if (error) w.reject(error);
+      else w.resolve();
+    }
   }
 
   /** The connection dropped or could not be made: back off and try again, within the grace. */
@@ -169,9 +178,7 @@ export abstract class ReconnectingSession implements Executor {
     this.clearTimers();
     this.failAll('device_lost', `device '${this.id}': ${reason}`);
     this.setState('failed');
-    const first = this.firstReady;
-    this.firstReady = undefined;
-    first?.reject(new DeviceRefusedError(`device '${this.id}' at ${this.url}: ${reason}`));
+    this.answerWaiting(new DeviceRefusedError(`device '${this.id}' at ${this.url}: ${reason}`));
   }
 
   /** The connection is up and the device known: the outage (if any) is over. */
@@ -182,9 +189,7 @@ export abstract class ReconnectingSession implements Executor {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     this.setState('ready');
-    const first = this.firstReady;
-    this.firstReady = undefined;
-    first?.resolve();
+    this.answerWaiting(undefined);
   }
 
   protected setState(state: SessionState): void {
