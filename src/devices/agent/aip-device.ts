@@ -156,7 +156,7 @@ export class AipDevice {
       case 'register':
         return this.register(peer, f);
       case 'heartbeat':
-        // Galaxy's heartbeats carry no client_type: acknowledged all the same.
+        // Galaxy's heartbeats carry client_type 'device' (its default), which the reference's own server refuses: acknowledged all the same.
         return this.send(peer, encodeServerFrame({ type: 'heartbeat', status: 'ok' }));
       case 'device_info_request':
         return this.send(peer, encodeServerFrame({ type: 'device_info_response', status: 'ok', response_id: f.request_id, result: this.systemInfo() }));
