@@ -1,15 +1,11 @@
-import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
 import * as os from 'node:os';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../../core/clock';
 import type { Execution, Executor } from '../../core/executors/executor';
 import { decodeClientFrame, encodeServerFrame, MAX_AIP_FRAME_BYTES, type AipClientFrame } from '../protocol/aip/frames';
 import { encodeTaskEnd } from '../protocol/aip/outcome';
 import { inputsFromTips, parseTaskText } from '../protocol/aip/task-text';
-import { isLoopback, isLoopbackName } from '../protocol/loopback';
-import { sameSecret } from './handshake';
-import { deviceHttpServer, listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
+import { DeviceListener } from './listener';
 
 /** Options of {@link AipDevice}. */
 export interface AipDeviceOptions {
@@ -46,60 +42,42 @@ const NO_INPUTS = "the task carries no inputs: Galaxy sends only a task's words,
  * sessions. One per process, beside (not instead of) the native protocol's `DeviceAgent`.
  */
 export class AipDevice {
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  private readonly listener: DeviceListener;
   private readonly logger: Logger;
   private readonly clients = new Map<string, Peer>();
-  private readonly sockets: ReadonlySet<Socket>;
   private running = 0;
-  private port = 0;
 
   constructor(private readonly options: AipDeviceOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AIP_FRAME_BYTES });
-    const banner = 'this is a Constellation device speaking AIP: connect a WebSocket to /ws?token=…\n';
-    const http = deviceHttpServer(banner, options.registerTimeoutMs ?? 5_000, (req, socket, head) => {
-      const refusal = this.checkUpgrade(req);
-      if (refusal) {
-        // The URL holds the token: only the reason is logged.
-        this.logger.warn(`refused an AIP connection from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
-        refuseUpgrade(socket, 403, refusal);
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
-    });
-    this.server = http.server;
-    this.sockets = http.sockets;
-  }
-
-  private get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    // AIP's only authentication: the URL's `?token=`, on path `/ws` (403 otherwise, as the reference).
+    this.listener = new DeviceListener(
+      {
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 0,
+        credential: 'query',
+        path: '/ws',
+        token: options.token,
+        banner: 'this is a Constellation device speaking AIP: connect a WebSocket to /ws?token=…\n',
+        upgradeMs: options.registerTimeoutMs ?? 5_000,
+        maxPayload: MAX_AIP_FRAME_BYTES,
+        logger: this.logger,
+      },
+      (ws) => this.accept(ws),
+    );
   }
 
   /** Starts listening; resolves with the URL Galaxy connects to (without the token). */
-  async listen(): Promise<string> {
-    this.port = await listenAt(this.server, this.host, this.options.port ?? 0);
-    return this.url;
+  listen(): Promise<string> {
+    return this.listener.listen();
   }
 
   get url(): string {
-    return wsUrl(this.host, this.port, '/ws');
+    return this.listener.url;
   }
 
   /** True when no client is connected and nothing runs. */
   get isIdle(): boolean {
     return this.clients.size === 0 && this.running === 0;
-  }
-
-  /** AIP's only authentication: the `?token=` of the URL, on path `/ws` (as the reference: 403 otherwise). */
-  private checkUpgrade(req: IncomingMessage): string | undefined {
-    if (req.headers.origin !== undefined) return 'browser origins are not allowed';
-    const url = new URL(req.url ?? '/', 'ws://device');
-    if (url.pathname !== '/ws') return `path '${url.pathname.slice(0, 100)}' is not /ws`;
-    if (isLoopback(this.host) && !isLoopbackName(req.headers.host ?? '')) return 'the Host header is not 127.0.0.1, localhost or [::1]';
-    const given = url.searchParams.get('token') ?? '';
-    if (!sameSecret(given, this.options.token) || given === '') return 'missing or wrong token';
-    return undefined;
   }
 
   /** The device's profile as AIP's `system_info`. */
@@ -122,7 +100,7 @@ export class AipDevice {
 
   async close(): Promise<void> {
     for (const peer of this.clients.values()) for (const e of peer.sessions.values()) e.cancel('the device is shutting down');
-    await shutDown(this.server, this.wss, this.sockets, 'device shutting down');
+    await this.listener.close('device shutting down');
   }
 
   private accept(ws: WebSocket): void {

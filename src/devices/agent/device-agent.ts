@@ -1,17 +1,13 @@
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
 import * as os from 'node:os';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../core/clock';
 import { silentLogger } from '../../core/clock';
 import type { Executor } from '../../core/executors/executor';
 import { decodeFrame, type FrameProblem } from '../protocol/codec';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, TO_DEVICE_TYPES, toDeviceSchema, type DeviceProfile, type FromDevice, type TaskMessage, type ToDevice } from '../protocol/messages';
-import { isLoopback } from '../protocol/loopback';
-import { checkUpgrade } from './handshake';
 import { executionRequestOf, outputFrames, resultFrame, runKey } from '../protocol/wire';
 import { Outbox } from './outbox';
-import { deviceHttpServer, listenAt, refuseUpgrade, shutDown, wsUrl } from './listener';
+import { DeviceListener } from './listener';
 import { RunTable, type DeviceRun } from './run-table';
 
 export interface DeviceAgentOptions {
@@ -44,13 +40,10 @@ interface Peer {
  * what an orchestrator that dropped away has not received yet, for when it reconnects.
  */
 export class DeviceAgent {
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  private readonly listener: DeviceListener;
   private readonly runs: RunTable;
   private readonly owners = new Map<string, Peer>();
-  private readonly sockets: ReadonlySet<Socket>;
   private readonly logger: Logger;
-  private port = 0;
   private unacknowledged: DeviceRun[] = [];
   private readonly outbox: Outbox;
 
@@ -67,32 +60,28 @@ export class DeviceAgent {
         if (frame.type === 'task_result') this.runs.delivered(run);
       },
     );
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-    const http = deviceHttpServer('this is a Constellation device: connect with a WebSocket\n', options.helloTimeoutMs ?? 5_000, (req, socket, head) => {
-      const refusal = checkUpgrade(req, { token: this.options.token, loopback: isLoopback(this.host) });
-      if (refusal) {
-        this.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
-        refuseUpgrade(socket, refusal.status, refusal.reason);
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
-    });
-    this.server = http.server;
-    this.sockets = http.sockets;
-  }
-
-  private get host(): string {
-    return this.options.host ?? '127.0.0.1';
+    this.listener = new DeviceListener(
+      {
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 0,
+        credential: 'bearer',
+        token: options.token,
+        banner: 'this is a Constellation device: connect with a WebSocket\n',
+        upgradeMs: options.helloTimeoutMs ?? 5_000,
+        maxPayload: MAX_FRAME_BYTES,
+        logger: this.logger,
+      },
+      (ws) => this.accept(ws),
+    );
   }
 
   /** Starts listening; resolves with the URL orchestrators connect to. */
-  async listen(): Promise<string> {
-    this.port = await listenAt(this.server, this.host, this.options.port ?? 0);
-    return this.url;
+  listen(): Promise<string> {
+    return this.listener.listen();
   }
 
   get url(): string {
-    return wsUrl(this.host, this.port);
+    return this.listener.url;
   }
 
   /** True when no orchestrator is connected and the device holds no task (running or kept). */
@@ -118,7 +107,7 @@ export class DeviceAgent {
   async close(): Promise<void> {
     for (const run of this.runs.all()) if (!run.result) run.execution?.cancel('the device is shutting down');
     this.runs.clear();
-    await shutDown(this.server, this.wss, this.sockets, 'device shutting down');
+    await this.listener.close('device shutting down');
   }
 
   private accept(ws: WebSocket): void {

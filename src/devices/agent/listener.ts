@@ -1,14 +1,72 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../../core/clock';
+import { isLoopback } from '../protocol/loopback';
+import { checkUpgrade, type UpgradeRules } from './handshake';
+
+/** What a device server is told about where it listens and whom it lets in. */
+export interface DeviceListenerOptions {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** Where the token is, and the one path served (see {@link UpgradeRules}). */
+  readonly credential: UpgradeRules['credential'];
+  readonly path?: string | undefined;
+  readonly token: string;
+  /** What a plain HTTP request is told. */
+  readonly banner: string;
+  /** A connection that has not asked for its upgrade within this is dropped. */
+  readonly upgradeMs: number;
+  readonly maxPayload: number;
+  readonly logger: Logger;
+}
 
 /**
- * What both device servers (the native protocol's and AIP's) do with their HTTP server: listen
- * and say where, and shut down without waiting on peers that never answer.
+ * The listening end both device servers (the native protocol's and AIP's) share: an HTTP server
+ * that only upgrades, each upgrade checked by {@link checkUpgrade} before it is accepted (the
+ * reason of a refusal is logged, never the URL, which may hold a token), its URL, and a shut-down
+ * that does not wait on peers that never answer.
  */
+export class DeviceListener {
+  readonly wss: WebSocketServer;
+  private readonly http: DeviceHttp;
+  private port = 0;
+
+  constructor(
+    private readonly options: DeviceListenerOptions,
+    accept: (ws: WebSocket) => void,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+    const rules: UpgradeRules = { token: options.token, loopback: isLoopback(options.host), credential: options.credential, path: options.path };
+    this.http = deviceHttpServer(options.banner, options.upgradeMs, (req, socket, head) => {
+      const refusal = checkUpgrade(req, rules);
+      if (refusal) {
+        options.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
+        refuseUpgrade(socket, refusal.status, refusal.reason);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, accept);
+    });
+  }
+
+  /** Starts listening; resolves with the URL peers connect to (never with a token). */
+  async listen(): Promise<string> {
+    this.port = await listenAt(this.http.server, this.options.host, this.options.port);
+    return this.url;
+  }
+
+  get url(): string {
+    return wsUrl(this.options.host, this.port, this.options.path ?? '');
+  }
+
+  close(reason: string): Promise<void> {
+    return shutDown(this.http.server, this.wss, this.http.sockets, reason);
+  }
+}
 
 /** A device's HTTP server and the connections it holds (closed at shut-down). */
-export interface DeviceHttp {
+interface DeviceHttp {
   readonly server: Server;
   readonly sockets: ReadonlySet<Socket>;
 }
@@ -18,7 +76,7 @@ export interface DeviceHttp {
  * upgrade goes to `onUpgrade`, and a connection that has not asked for its upgrade within
  * `upgradeMs` is dropped (silent or half-sent requests must not hold a file descriptor for ever).
  */
-export function deviceHttpServer(banner: string, upgradeMs: number, onUpgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void): DeviceHttp {
+function deviceHttpServer(banner: string, upgradeMs: number, onUpgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void): DeviceHttp {
   const sockets = new Set<Socket>();
   const upgraded = new WeakSet<Socket>();
   const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end(banner));
@@ -41,7 +99,7 @@ export function deviceHttpServer(banner: string, upgradeMs: number, onUpgrade: (
 }
 
 /** Listens on `host:port` (0: any free port); resolves with the port. */
-export async function listenAt(server: Server, host: string, port: number): Promise<number> {
+async function listenAt(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -50,7 +108,7 @@ export async function listenAt(server: Server, host: string, port: number): Prom
 }
 
 /** `ws://host:port/path`, with an IPv6 host in brackets. */
-export function wsUrl(host: string, port: number, path = ''): string {
+function wsUrl(host: string, port: number, path = ''): string {
   return `ws://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
 }
 
@@ -59,7 +117,7 @@ export function wsUrl(host: string, port: number, path = ''): string {
  * peer that never answers the close frame (or keeps reconnecting) would hold it forever, so the
  * sockets are destroyed first.
  */
-export async function shutDown(server: Server, wss: WebSocketServer, sockets: ReadonlySet<Socket>, reason: string): Promise<void> {
+async function shutDown(server: Server, wss: WebSocketServer, sockets: ReadonlySet<Socket>, reason: string): Promise<void> {
   for (const ws of wss.clients) ws.close(1001, reason);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const s of sockets) s.destroy();
@@ -67,6 +125,6 @@ export async function shutDown(server: Server, wss: WebSocketServer, sockets: Re
 }
 
 /** Answers a WebSocket upgrade with an HTTP refusal and ends the connection. */
-export function refuseUpgrade(socket: Socket, status: 401 | 403, reason: string): void {
+function refuseUpgrade(socket: Socket, status: 401 | 403, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
 }
