@@ -88,7 +88,7 @@ export class DeviceFleet {
         concurrency: s.profile?.concurrency ?? 1,
         availability: s.availability,
         shell: s.profile?.os === 'win32' ? 'cmd' : 'posix',
-        metadata: { url: d.url, ...(d.dialect === 'aip' ? { dialect: 'aip' } : {}), ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
+        metadata: { url: s.url, ...(s.dialect === 'aip' ? { dialect: 'aip' } : {}), ...(d.metadata ?? {}), ...(s.profile ? { os: s.profile.os, hostname: s.profile.hostname } : {}) },
       };
     });
   }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DeviceFleet } from '../../src/devices/fleet';
 import { redact, withoutToken } from '../../src/devices/session/aip-link';
 import { profileOfSystemInfo } from '../../src/devices/session/aip-profile';
 import { isLoopbackUrl } from '../../src/devices/protocol/loopback';
@@ -43,6 +44,13 @@ describe('AIP session: profile, redaction, loopback', () => {
     assert.equal(withoutToken('ws://h:5000/ws?token=K'), 'ws://h:5000/ws');
     assert.equal(withoutToken('ws://h:5000/ws?%74oken=K&x=1'), 'ws://h:5000/ws?x=1');
     assert.equal(withoutToken('ws://h:5000/ws'), 'ws://h:5000/ws');
+  });
+
+  it('a key written into a device URL (settings are not checked as devices.json is) is in neither the session URL nor the run\'s device metadata', () => {
+    const fleet = new DeviceFleet([{ id: 'ufo', url: 'ws://127.0.0.1:5000/ws?token=written-here-0123456789', token: 'the-real-key-0123456789', dialect: 'aip' }], { orchestratorId: 'o' });
+    assert.equal(fleet.sessions[0]!.url, 'ws://127.0.0.1:5000/ws');
+    assert.deepEqual(fleet.specs()[0]!.metadata, { url: 'ws://127.0.0.1:5000/ws', dialect: 'aip' });
+    fleet.close();
   });
 
   it("knows a loopback URL from another machine's", () => {

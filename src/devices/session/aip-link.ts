@@ -121,10 +121,6 @@ export class AipLink {
     });
   }
 
-  get registered(): boolean {
-    return this.isRegistered;
-  }
-
   /** Sends a frame (encoded with {@link encodeClientFrame}) if the socket is open. */
   send(frame: string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);

@@ -114,7 +114,6 @@ export class AipSession extends ReconnectingSession {
       ended: (end) => {
         if (!mine()) return;
         this.control = undefined;
-        this.stopPings();
         if (end.forGood) return this.giveUp(end.reason);
         // Our own device takes a reconnecting client over; the reference refuses the id until its
         // stale socket times out, so the next try registers under a new one.
