@@ -28,6 +28,8 @@ const mode = process.env.UFO_MODE ?? '';
 const devices = new Set((process.argv[2] ?? 'dev1').split(','));
 const online = new Set<string>();
 
+// Frames are written here as the reference writes them (every key, null when unset), not with our
+// encoder, so that a mistake in our codec cannot cancel itself out in the tests.
 const NULLS = { type: null, status: null, user_request: null, agent_name: null, process_name: null, root_name: null, actions: null, messages: null, error: null, session_id: null, task_name: null, timestamp: null, response_id: null, result: null };
 function frame(fields: Record<string, unknown>): string {
   return JSON.stringify({ ...NULLS, timestamp: new Date().toISOString().replace('Z', '+00:00'), ...fields });
