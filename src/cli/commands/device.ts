@@ -44,10 +44,11 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
     error: (m: string, e?: unknown) => io.err.write(`device ${id}: ${m}${e instanceof Error ? `: ${e.message}` : ''}\n`),
   };
   const dialect = choiceOption(args, 'dialect', DIALECTS) ?? 'native';
+  const helloTimeoutMs = intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000;
   // The reference's orchestrator (UFO Galaxy) speaks AIP; Constellation's speaks the native protocol.
   const agent =
     dialect === 'aip'
-      ? new AipDevice({ id, host, port, token: token.value, executor, capabilities, concurrency, shareHostInfo: args.flags.has('share-host-info'), registerTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000, logger })
+      ? new AipDevice({ id, host, port, token: token.value, executor, capabilities, concurrency, shareHostInfo: args.flags.has('share-host-info'), registerTimeoutMs: helloTimeoutMs, logger })
       : new DeviceAgent({
           id,
           host,
@@ -58,7 +59,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIo): Promise
           concurrency,
           version: packageVersion(),
           keepResultsMs: intOption(args, 'keep-results', 0, 86_400_000) ?? 600_000,
-          helloTimeoutMs: intOption(args, 'hello-timeout', 1, 600_000) ?? 5_000,
+          helloTimeoutMs,
           logger,
         });
   let url: string;
