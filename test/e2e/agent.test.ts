@@ -59,7 +59,7 @@ describe('end to end: the agent plans and edits, reviewed in the editor', () => 
       ],
       fallback: CONTINUE,
     });
-    await palette(page, 'Constellation: Plan from Request');
+    await palette(page, 'Constellation: Plan from Request…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill('Checkout is slow: fetch the logs, analyse latency and write a report.');

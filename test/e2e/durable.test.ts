@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { dagFrameShowing } from './dag-scenario';
-import { alive, keepPainting, launch, localDeviceState, palette, shot, type Launched } from './harness';
+import { alive, describeWorkbench, keepPainting, launch, localDeviceState, palette, shot, type Launched } from './harness';
 
 // A run outlives the window: a reload, or the extension host killed outright, and the run goes on
 // where it was. Driven from outside the window, since both end the extension host.
@@ -52,7 +52,7 @@ const rows = (page: Page) => page.locator('.pane-body [role="treeitem"]');
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, page?: Page): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}${page ? `; the tree shows:\n${await page.locator('.pane-body').first().innerText().catch(() => '?')}` : ''}`);
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}${page ? `; the tree shows:\n${await page.locator('.pane-body').first().innerText().catch(() => '?')}\n${await describeWorkbench(page, 'wait')}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -64,7 +64,8 @@ async function workbenchBack(page: Page): Promise<void> {
 }
 
 async function terminalScreen(page: Page): Promise<string> {
-  return (await page.locator('.terminal-wrapper.active .xterm-rows, .xterm .xterm-rows').last().innerText()).replace(/\u00a0/g, ' ');
+  const screen = page.locator('.terminal-wrapper.active .xterm-rows, .xterm .xterm-rows').last();
+  return (await screen.count()) > 0 ? (await screen.innerText()).replace(/\u00a0/g, ' ') : '';
 }
 
 /**
@@ -80,7 +81,7 @@ async function survives(t: TestContext, vs: Launched, name: string, interrupt: (
   await rows(page).filter({ hasText: 'long' }).filter({ hasText: 'running' }).first().waitFor({ timeout: 60_000 });
   await waitFor('the long task to start', () => lines(side).length === 1);
   await palette(page, 'Constellation: Show Task Output', 'long');
-  await waitFor('its first output', async () => /part one/.test(await terminalScreen(page)), 30_000);
+  await waitFor('its first output', async () => /part one/.test(await terminalScreen(page)), 30_000, page);
   t.diagnostic(`screenshot: ${await shot(page, `${name}-1-before`)}`);
   const agentBefore = localDeviceState(vs.work);
   assert.ok(agentBefore && alive(agentBefore.pid), 'the local device runs');
@@ -103,11 +104,11 @@ async function survives(t: TestContext, vs: Launched, name: string, interrupt: (
 
   // Its terminal replays what the task wrote before, then goes on live.
   await palette(page, 'Constellation: Show Task Output', 'long');
-  await waitFor('the replayed output', async () => /part one/.test(await terminalScreen(page)), 30_000);
+  await waitFor('the replayed output', async () => /part one/.test(await terminalScreen(page)), 30_000, page);
   assert.doesNotMatch(await terminalScreen(page), /part two/, 'the task is still running');
   fs.writeFileSync(path.join(folder, 'gate'), '');
   t.diagnostic(`screenshot: ${await shot(page, `${name}-3-terminal-replayed`)}`);
-  await waitFor('the task to finish live', async () => /part two[\s\S]*✔ completed/.test(await terminalScreen(page)), 60_000);
+  await waitFor('the task to finish live', async () => /part two[\s\S]*✔ completed/.test(await terminalScreen(page)), 60_000, page);
   t.diagnostic(`screenshot: ${await shot(page, `${name}-4-terminal-finished`)}`);
 
   await rows(page).filter({ hasText: 'Long plan' }).filter({ hasText: /completed · / }).first().waitFor({ timeout: 60_000 });

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
+import { remember } from './palette';
+
+export { describeWorkbench, palette } from './palette';
 
 export const E2E_ROOT = path.resolve(__dirname, '..', '..', '..');
 const ARTEFACTS = path.join(E2E_ROOT, 'test-results', 'e2e');
@@ -76,6 +79,7 @@ export async function launch(name: string, files: Record<string, unknown>, setti
   };
   const vsix = options.scriptedModel ? [packageVsix(), packageScriptedLm()] : packageVsix();
   const vs = await launchVSCode({ workDir: work, folder, installVsix: vsix, settings });
+  remember(vs.page, work, ARTEFACTS);
   await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The extension's view container appears once its contributions are loaded.
   await vs.page.locator('.activitybar a[aria-label^="Constellation"]').first().waitFor({ timeout: 60_000 });
@@ -85,34 +89,6 @@ export async function launch(name: string, files: Record<string, unknown>, setti
     if (agent && alive(agent.pid)) process.kill(agent.pid, 'SIGTERM');
   };
   return { page: vs.page, folder, work, userSettings: path.join(work, 'user-data', 'User', 'settings.json'), close };
-}
-
-/**
- * Runs a command from the palette as a user would (retrying while the workbench is still
- * loading); `pick` answers the quick pick the command opens, if any.
- */
-export async function palette(page: Page, command: string, pick?: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    try {
-      // Something else taking focus (a panel opening as a run starts) closes the palette: try again.
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${command}`, { timeout: 5_000 });
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      break;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (attempt === 3) throw err;
-    }
-  }
-  if (pick === undefined) return;
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(pick);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 5_000 });
-  await page.keyboard.press('Enter');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, palette, shot, type Launched } from './harness';
+import { describeWorkbench, launch, palette, shot, type Launched } from './harness';
 
 const RELEASE = {
   id: 'release', name: 'Release check',
@@ -60,11 +60,11 @@ describe('end to end: the installed extension in VS Code, driven in Chromium', (
     await page.locator('.pane-body [role="treeitem"]').filter({ hasText: 'Streaming task' }).first().waitFor({ timeout: 30_000 });
     await palette(page, 'Constellation: Show Task Output', 'count');
     const terminal = page.locator('.terminal-wrapper.active .xterm-rows, .xterm .xterm-rows').last();
-    const screen = async () => (await terminal.innerText()).replace(/\u00a0/g, ' ');
+    const screen = async () => ((await terminal.count()) > 0 ? (await terminal.innerText()).replace(/\u00a0/g, ' ') : '');
     const until = async (what: RegExp, timeoutMs = 20_000) => {
       const end = Date.now() + timeoutMs;
       while (!what.test(await screen())) {
-        if (Date.now() > end) assert.fail(`the terminal never showed ${what}; it shows:\n${await screen()}`);
+        if (Date.now() > end) assert.fail(`the terminal never showed ${what}; it shows:\n${await screen()}\n${await describeWorkbench(page, 'terminal')}`);
         await page.waitForTimeout(100);
       }
     };
