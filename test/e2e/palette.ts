@@ -60,6 +60,10 @@ export async function palette(page: Page, command: string, pick?: string): Promi
 async function tryPalette(page: Page, command: string, pick?: string): Promise<string | undefined> {
   // A quick input still open (or fading out) would take the keys meant for the palette.
   if (!(await until(async () => !(await quickInputOpen(page)), 3_000))) await page.keyboard.press('Escape');
+  // Focus inside a webview (a DAG tab just clicked) comes back to it when the palette closes, and
+  // a webview takes focus asynchronously: late, it closes the pick the command just opened. The
+  // keys reach the palette from anywhere in the window; leave the webview first.
+  await page.evaluate(`(() => { const el = document.activeElement; if (el && el.tagName === 'IFRAME') el.blur(); })()`).catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator(`${WIDGET} input`).first();
   if (!(await until(() => quickInputOpen(page), 5_000))) return 'the palette did not open';
