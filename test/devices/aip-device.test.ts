@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import { formatTaskText, inputsTip } from '../../src/devices/protocol/aip/task-text';
 import { startAgents } from '../helpers/ws-devices';
-import { rawClient, type RawFrame } from '../helpers/raw-client';
+import { rawClient, rawUpgrade, type RawFrame } from '../helpers/raw-client';
 
 // Our device as UFO Galaxy drives it: `constellation device --dialect aip` in a separate process,
 // and a client that sends Galaxy's frames as the reference writes them (every key, null when unset).
@@ -44,11 +44,13 @@ describe('our device driven by UFO Galaxy over AIP', () => {
     return g;
   }
 
-  it('serves /ws with ?token= only: a wrong token, no token and another path are refused at the handshake (403)', async () => {
+  it('serves /ws with ?token= only: a wrong token, no token, another path and a path that is not a URL are refused at the handshake (403)', async () => {
     assert.match(base, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
     await assert.rejects(galaxy(url('wrong-token-wrong-token')).opened, /HTTP 403/);
     await assert.rejects(galaxy(base).opened, /HTTP 403/);
     await assert.rejects(galaxy(`${base.replace(/\/ws$/, '/other')}?token=${token}`).opened, /HTTP 403/);
+    assert.match(await rawUpgrade(base, `//[?token=${token}`), /^HTTP\/1\.1 403 /, 'a request path that is not a URL');
+    (await registered()).ws.close();
   });
 
   it('a connection that never completes its upgrade is closed, silent or half-sent, as on the native protocol', async () => {

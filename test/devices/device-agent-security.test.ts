@@ -4,7 +4,7 @@ import { DeviceFleet, DevicesUnavailableError } from '../../src/devices/fleet';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import { MAX_FRAME_BYTES } from '../../src/devices/protocol/messages';
 import { startAgents } from '../helpers/ws-devices';
-import { rawClient } from '../helpers/raw-client';
+import { rawClient, rawUpgrade } from '../helpers/raw-client';
 
 describe('device agent: handshake security and hostile frames', () => {
   let agents: LocalAgents;
@@ -46,6 +46,12 @@ describe('device agent: handshake security and hostile frames', () => {
     const ok = rawClient(url, { ...auth(), Host: `localhost:${new URL(url).port}` });
     await ok.opened;
     ok.ws.close();
+  });
+
+  it('a request path that is not a URL is refused (403); the device goes on serving', async () => {
+    assert.match(await rawUpgrade(url, '//[', auth()), /^HTTP\/1\.1 403 /);
+    const { c } = await helloed();
+    c.ws.close();
   });
 
   it('an authenticated socket that never says hello is closed', async () => {

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { WebSocket } from 'ws';
 
 /** A frame as JSON. */
@@ -36,4 +37,26 @@ export function rawClient(url: string, headers: Record<string, string> = {}) {
     }
   };
   return { ws, frames, opened, closed, next, send: (v: unknown) => ws.send(typeof v === 'string' || Buffer.isBuffer(v) ? v : JSON.stringify(v)) };
+}
+
+/**
+ * Sends one WebSocket upgrade request written by hand (a request line no client library would
+ * send) and resolves with the HTTP status line the server answers.
+ */
+export function rawUpgrade(url: string, requestTarget: string, headers: Record<string, string> = {}): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const lines = [`GET ${requestTarget} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const s = net.connect(Number(port), hostname, () => s.write(`${lines.join('\r\n')}\r\n\r\n`));
+    s.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+      if (answer.includes('\r\n')) {
+        resolve(answer.slice(0, answer.indexOf('\r\n')));
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`the server closed the connection without an answer${answer ? ` (got ${JSON.stringify(answer)})` : ''}`)));
+  });
 }

@@ -39,7 +39,9 @@ export function checkUpgrade(req: IncomingMessage, rules: UpgradeRules): Refusal
     const host = req.headers.host ?? '';
     if (!isLoopbackName(host)) return { status: 403, reason: `host '${host.slice(0, 100)}' is not 127.0.0.1, localhost or [::1]` };
   }
-  const url = new URL(req.url ?? '/', 'ws://device');
+  // A request line Node took but the URL parser does not (`GET //[ HTTP/1.1`) is refused, never thrown.
+  const url = URL.canParse(req.url ?? '/', 'ws://device') ? new URL(req.url ?? '/', 'ws://device') : undefined;
+  if (url === undefined) return { status: 403, reason: 'the request path is not a URL' };
   if (rules.path !== undefined && url.pathname !== rules.path) return { status: 403, reason: `path '${url.pathname.slice(0, 100)}' is not ${rules.path}` };
   const query = rules.credential === 'query';
   const given = (query ? url.searchParams.get('token') : /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]) ?? '';
