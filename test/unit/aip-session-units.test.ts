@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceFleet } from '../../src/devices/fleet';
-import { redact, withoutToken } from '../../src/devices/session/aip-link';
+import { cleanText, redact, withoutToken } from '../../src/devices/session/aip-link';
+import { outcomeOfTaskEnd } from '../../src/devices/protocol/aip/outcome';
+import { decodeServerFrame } from '../../src/devices/protocol/aip/frames';
 import { profileOfSystemInfo } from '../../src/devices/session/aip-profile';
 import { isLoopbackUrl } from '../../src/devices/protocol/loopback';
 
@@ -15,8 +17,9 @@ describe('AIP session: profile, redaction, loopback', () => {
     assert.equal(profileOfSystemInfo('d1', { ...info, custom_metadata: { concurrency: 1e9 } }).profile.concurrency, 1);
   });
 
-  it('goes on with a bare profile, saying why, when the device info is missing, an error or malformed', () => {
+  it('goes on with a bare profile when the device info is missing (the session says why), an error or malformed (it says why)', () => {
     assert.equal(profileOfSystemInfo('d1', undefined).problem, undefined);
+    assert.equal(profileOfSystemInfo('d1', undefined).profile.os, 'unknown');
     assert.match(profileOfSystemInfo('d1', { error: 'device not found' }).problem ?? '', /no device info: device not found/);
     assert.match(profileOfSystemInfo('d1', [1, 2]).problem ?? '', /not an object/);
     const long = profileOfSystemInfo('d1', { platform: 'linux', hostname: 'h'.repeat(500), supported_features: [...Array.from({ length: 300 }, (_, i) => `f${i}`), 7, ''] });
@@ -38,6 +41,20 @@ describe('AIP session: profile, redaction, loopback', () => {
     // A key too short to search for is not hunted in free text (it would mangle words), only in token= values.
     assert.equal(redact('Unknown message type from ws://h?token=k', 'k'), 'Unknown message type from ws://h?token=***');
     assert.equal(redact('nothing here', ''), 'nothing here');
+  });
+
+  it('a key at the edge of a long server error is taken out before the text is bounded, not cut in two', () => {
+    // A long key (UFO's keys are the user's) starting just inside the 2,000 characters shown.
+    const key = `k3y-${'0123456789abcdef'.repeat(3)}`;
+    for (const error of [`${'x'.repeat(1960)}${key} more`, undefined]) {
+      const frame = decodeServerFrame(JSON.stringify({ type: 'task_end', status: 'failed', session_id: 's', error: error ?? null, result: error ? null : { failure: `${'y'.repeat(1960)}${key}` } }));
+      assert.ok(frame.ok, 'a frame');
+      const outcome = outcomeOfTaskEnd(frame.frame);
+      assert.equal(outcome.status, 'failed');
+      const shown = cleanText(outcome.status === 'failed' ? outcome.error.message : '', key);
+      assert.ok(shown.length <= 2000, 'bounded');
+      assert.doesNotMatch(shown, /k3y/, 'no piece of the key');
+    }
   });
 
   it('takes a token parameter out of a URL, however it is spelled', () => {

@@ -1,5 +1,4 @@
 import type { ExecutionOutcome } from '../../../core/executors/executor';
-import { clipLine } from '../../../core/report/words';
 import { encodeServerFrame, type AipServerFrame } from './frames';
 
 /** Error codes of tasks on AIP devices. */
@@ -13,11 +12,13 @@ export const AIP_ERRORS = {
 /**
  * What a `task_end` from a UFO agent server means for the task: completed with UFO's result
  * (whatever shape it has: a list of `{request, result}`, an object, nothing), or failed with the
- * server's error, or, when it gave none (`error: null` is common), a message that says so.
+ * server's error, or, when it gave none (`error: null` is common), a message that says so. The
+ * server's words are kept whole: the session takes the key out of them, then bounds them (a text
+ * clipped first could keep the start of a key cut at the edge).
  */
 export function outcomeOfTaskEnd(frame: AipServerFrame): Extract<ExecutionOutcome, { status: 'completed' | 'failed' }> {
   if (frame.status === 'completed') return { status: 'completed', result: frame.result ?? null };
-  const said = typeof frame.error === 'string' && frame.error.trim() !== '' ? clipLine(frame.error, 2000) : undefined;
+  const said = typeof frame.error === 'string' && frame.error.trim() !== '' ? frame.error : undefined;
   const detail = said ?? failureDetail(frame.result);
   return {
     status: 'failed',
@@ -29,7 +30,7 @@ export function outcomeOfTaskEnd(frame: AipServerFrame): Extract<ExecutionOutcom
 function failureDetail(result: unknown): string | undefined {
   if (typeof result === 'object' && result !== null && !Array.isArray(result) && 'failure' in result) {
     const f = (result).failure;
-    return clipLine(typeof f === 'string' ? f : JSON.stringify(f) ?? '', 2000) || undefined;
+    return (typeof f === 'string' ? f : JSON.stringify(f) ?? '') || undefined;
   }
   return undefined;
 }
