@@ -6,6 +6,7 @@ import { parseJsonText } from '../core/io/json-text';
 import { formatPath } from '../core/model/json-path';
 import { ID_PATTERN } from '../core/model/schema';
 import type { RemoteDevice } from './fleet';
+import { hasTokenParam } from './session/aip-link';
 
 const deviceEntrySchema = z
   .strictObject({
@@ -28,7 +29,7 @@ const deviceEntrySchema = z
   .refine((d) => !hasTokenParam(d.url), { message: 'the URL must not hold the token: give it as token or tokenFile (an AIP device gets it as ?token= all the same)', path: ['url'] });
 
 /** Shortest token accepted: ours are 16 characters or more; a UFO server's key is whatever its owner chose. */
-const MIN_TOKEN = { native: 16, aip: 1 } as const;
+export const MIN_TOKEN = { native: 16, aip: 1 } as const;
 
 /** `devices.json`: the devices a run connects to. */
 export const devicesFileSchema = z.strictObject({
@@ -103,13 +104,4 @@ function tokenLengthProblems(raw: unknown): Problem[] {
     if (typeof token === 'string' && token.length < min && token.length > 0) problems.push({ code: 'invalid_devices_file', message: `must be at least ${min} characters`, path: `devices[${i}].token` });
   });
   return problems;
-}
-
-/** Whether a URL carries a `token` parameter, however it is spelled (`%74oken` is `token` too). */
-function hasTokenParam(url: string): boolean {
-  try {
-    return [...new URL(url).searchParams.keys()].some((k) => k.toLowerCase() === 'token');
-  } catch {
-    return false;
-  }
 }

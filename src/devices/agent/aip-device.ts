@@ -52,13 +52,13 @@ export class AipDevice {
     // AIP's only authentication: the URL's `?token=`, on path `/ws` (403 otherwise, as the reference).
     this.listener = new DeviceListener(
       {
-        host: options.host ?? '127.0.0.1',
-        port: options.port ?? 0,
+        host: options.host,
+        port: options.port,
         credential: 'query',
         path: '/ws',
         token: options.token,
         banner: 'this is a Constellation device speaking AIP: connect a WebSocket to /ws?token=…\n',
-        upgradeMs: options.registerTimeoutMs ?? 5_000,
+        upgradeMs: options.registerTimeoutMs,
         maxPayload: MAX_AIP_FRAME_BYTES,
         logger: this.logger,
       },

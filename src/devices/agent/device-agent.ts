@@ -62,12 +62,12 @@ export class DeviceAgent {
     );
     this.listener = new DeviceListener(
       {
-        host: options.host ?? '127.0.0.1',
-        port: options.port ?? 0,
+        host: options.host,
+        port: options.port,
         credential: 'bearer',
         token: options.token,
         banner: 'this is a Constellation device: connect with a WebSocket\n',
-        upgradeMs: options.helloTimeoutMs ?? 5_000,
+        upgradeMs: options.helloTimeoutMs,
         maxPayload: MAX_FRAME_BYTES,
         logger: this.logger,
       },

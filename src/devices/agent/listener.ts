@@ -7,17 +7,18 @@ import { checkUpgrade, type UpgradeRules } from './handshake';
 
 /** What a device server is told about where it listens and whom it lets in. */
 export interface DeviceListenerOptions {
-  readonly host: string;
-  /** 0: any free port. */
-  readonly port: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined;
+  /** Default 0: any free port. */
+  readonly port?: number | undefined;
   /** Where the token is, and the one path served (see {@link UpgradeRules}). */
   readonly credential: UpgradeRules['credential'];
   readonly path?: string | undefined;
   readonly token: string;
   /** What a plain HTTP request is told. */
   readonly banner: string;
-  /** A connection that has not asked for its upgrade within this is dropped. */
-  readonly upgradeMs: number;
+  /** A connection that has not asked for its upgrade within this is dropped (default 5 s). */
+  readonly upgradeMs?: number | undefined;
   readonly maxPayload: number;
   readonly logger: Logger;
 }
@@ -29,17 +30,19 @@ export interface DeviceListenerOptions {
  * that does not wait on peers that never answer.
  */
 export class DeviceListener {
-  readonly wss: WebSocketServer;
+  private readonly wss: WebSocketServer;
   private readonly http: DeviceHttp;
+  private readonly host: string;
   private port = 0;
 
   constructor(
     private readonly options: DeviceListenerOptions,
     accept: (ws: WebSocket) => void,
   ) {
+    this.host = options.host ?? '127.0.0.1';
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
-    const rules: UpgradeRules = { token: options.token, loopback: isLoopback(options.host), credential: options.credential, path: options.path };
-    this.http = deviceHttpServer(options.banner, options.upgradeMs, (req, socket, head) => {
+    const rules: UpgradeRules = { token: options.token, loopback: isLoopback(this.host), credential: options.credential, path: options.path };
+    this.http = deviceHttpServer(options.banner, options.upgradeMs ?? 5_000, (req, socket, head) => {
       const refusal = checkUpgrade(req, rules);
       if (refusal) {
         options.logger.warn(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.reason}`);
@@ -52,12 +55,12 @@ export class DeviceListener {
 
   /** Starts listening; resolves with the URL peers connect to (never with a token). */
   async listen(): Promise<string> {
-    this.port = await listenAt(this.http.server, this.options.host, this.options.port);
+    this.port = await listenAt(this.http.server, this.host, this.options.port ?? 0);
     return this.url;
   }
 
   get url(): string {
-    return wsUrl(this.options.host, this.port, this.options.path ?? '');
+    return wsUrl(this.host, this.port, this.options.path ?? '');
   }
 
   close(reason: string): Promise<void> {

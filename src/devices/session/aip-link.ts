@@ -70,6 +70,11 @@ export function withoutToken(url: string): string {
   }
 }
 
+/** Whether a URL carries a `token` parameter, however it is spelled (`%74oken` is `token` too). */
+export function hasTokenParam(url: string): boolean {
+  return withoutToken(url) !== url;
+}
+
 /**
  * One WebSocket to a UFO agent server, registered as a constellation client targeting one
  * device: the key as `?token=` (AIP's only way), `register` first, then frames; WebSocket pings
@@ -92,7 +97,8 @@ export class AipLink {
   ) {
     const url = new URL(options.url);
     url.searchParams.set('token', options.token);
-    this.ws = new WebSocket(url.toString(), { maxPayload: MAX_AIP_FRAME_BYTES, handshakeTimeout: options.connectTimeoutMs ?? 10_000, perMessageDeflate: false });
+    const within = options.connectTimeoutMs ?? 10_000;
+    this.ws = new WebSocket(url.toString(), { maxPayload: MAX_AIP_FRAME_BYTES, handshakeTimeout: within, perMessageDeflate: false });
     this.ws.on('unexpected-response', (_req, res) => {
       const code = res.statusCode ?? 0;
       const why = code === 403 ? 'the UFO server refused the connection (HTTP 403: a wrong token, or a URL whose path is not its /ws)' : `the UFO server answered HTTP ${code || '?'} instead of a WebSocket`;
@@ -101,7 +107,6 @@ export class AipLink {
       this.ws.terminate();
     });
     this.ws.on('open', () => {
-      const within = options.connectTimeoutMs ?? 10_000;
       this.registerTimer = setTimeout(() => this.terminate(`the server did not answer the registration within ${within} ms`), within);
       this.send(encodeClientFrame({ type: 'register', status: 'ok', client_type: 'constellation', client_id: options.clientId, target_id: options.targetId, metadata: { type: 'constellation_client', client: 'constellation' } }));
       this.startPings();

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { clipLine } from '../../core/report/words';
 import type { DeviceProfile } from '../protocol/messages';
 
-/** The fields of AIP's `system_info` Constellation reads; the rest is ignored. */
 /** Any text; clipped where it is used, so one long field does not cost the whole profile. */
 const text = z.string().nullish();
+/** The fields of AIP's `system_info` Constellation reads; the rest is ignored. */
 const systemInfoSchema = z.object({
   platform: text,
   os_version: text,

@@ -24,7 +24,6 @@ export interface AipSessionOptions extends SessionConnectionOptions {
 interface AipAttempt {
   readonly key: string;
   readonly request: ExecutionRequest;
-  readonly sink: ExecutionSink;
   /** Galaxy's shape, `<name>@<task id>`: a device reads the task id after the last '@'. New for every socket, since the reference keeps a closed one's for a while. */
   sessionId: string;
   link?: AipLink | undefined;
@@ -68,7 +67,8 @@ export class AipSession extends ReconnectingSession {
     return this.attempts.size;
   }
 
-  start(request: ExecutionRequest, sink: ExecutionSink): Execution {
+  /** AIP streams no output, so the sink is never written to. */
+  start(request: ExecutionRequest, _sink: ExecutionSink): Execution {
     const key = runKey(request.runId, request.taskId, request.attempt);
     this.attempts.get(key)?.settle({ status: 'failed', error: { code: 'superseded', message: `${key} was started again` } });
     let resolve!: (o: ExecutionOutcome) => void;
@@ -76,7 +76,6 @@ export class AipSession extends ReconnectingSession {
     const attempt: AipAttempt = {
       key,
       request,
-      sink,
       sessionId: '',
       refusals: 0,
       settle: (outcome) => {

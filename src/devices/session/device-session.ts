@@ -8,8 +8,6 @@ import { FlightTable, type Flight } from './flights';
 import { OrphanFlights } from './orphans';
 import { ReconnectingSession, type SessionConnectionOptions } from './reconnecting';
 
-export { DeviceRefusedError, type SessionAvailability, type SessionState } from './reconnecting';
-
 export type DeviceSessionOptions = SessionConnectionOptions;
 
 /**

@@ -3,7 +3,9 @@ import { isTerminal, type TaskStatus } from '../../core/model/types';
 import { toJsonReport } from '../../core/report/json-report';
 import { COMMANDS, type CommandId } from '../constants';
 import type { ExtensionCtx } from '../context';
+import { MIN_TOKEN } from '../../devices/config';
 import { isLoopbackUrl } from '../../devices/protocol/loopback';
+import { hasTokenParam } from '../../devices/session/aip-link';
 import type { ConfiguredDevice } from '../run/device-registry';
 import type { RunHandle } from '../run/run-service';
 import { config } from '../config';
@@ -116,12 +118,12 @@ async function addDevice(ctx: ExtensionCtx): Promise<string | undefined> {
     prompt: aip ? "The UFO agent server's WebSocket URL, without the token" : 'Where its agent listens (`constellation device` prints it)',
     placeHolder: aip ? 'ws://127.0.0.1:5000/ws' : 'ws://127.0.0.1:7801',
     ignoreFocusOut: true,
-    validateInput: (v) => (!/^wss?:\/\/[^\s/]+/.test(v) ? 'a ws:// or wss:// URL' : /[?&]token=/i.test(v) ? 'leave the token out of the URL: it is asked next and kept in SecretStorage' : undefined),
+    validateInput: (v) => (!/^wss?:\/\/[^\s/]+/.test(v) ? 'a ws:// or wss:// URL' : hasTokenParam(v) ? 'leave the token out of the URL: it is asked next and kept in SecretStorage' : undefined),
   });
   if (!url) return undefined;
   const token = await vscode.window.showInputBox({
     title: 'Add Device (4/4): token', prompt: 'Its token; kept in VS Code SecretStorage, never in settings', password: true, ignoreFocusOut: true,
-    validateInput: (v) => (aip ? (v.length > 0 ? undefined : "the UFO server's key") : v.length >= 16 ? undefined : 'at least 16 characters'),
+    validateInput: (v) => (v.length >= MIN_TOKEN[kind.dialect] ? undefined : aip ? "the UFO server's key" : `at least ${MIN_TOKEN.native} characters`),
   });
   if (!token) return undefined;
   if (aip && url.startsWith('ws://') && !isLoopbackUrl(url)) {
