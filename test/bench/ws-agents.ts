@@ -28,12 +28,10 @@ export type BenchDialect = 'native' | 'aip';
 export async function agentHostMain(count: number): Promise<void> {
   const token = process.env.BENCH_AGENT_TOKEN ?? '';
   const aip = process.env.BENCH_AGENT_DIALECT === 'aip';
-  const agents = Array.from({ length: count }, (_, i) => {
-    const id = `dev-${process.pid}-${i}`;
-    return aip ? new AipDevice({ id, token, executor: new SimExecutor() }) : new DeviceAgent({ id, token, executor: new SimExecutor() });
-  });
+  const ids = Array.from({ length: count }, (_, i) => `dev-${process.pid}-${i}`);
+  const agents = ids.map((id) => (aip ? new AipDevice({ id, token, executor: new SimExecutor() }) : new DeviceAgent({ id, token, executor: new SimExecutor() })));
   const urls = await Promise.all(agents.map((a) => a.listen()));
-  process.send?.({ urls, ids: agents.map((_, i) => `dev-${process.pid}-${i}`) } satisfies HostReady);
+  process.send?.({ urls, ids } satisfies HostReady);
   process.once('disconnect', () => {
     void Promise.all(agents.map((a) => a.close())).then(() => process.exit(0));
   });

@@ -11,7 +11,7 @@ import type { ExecutionRequest } from '../../src/core/executors/executor';
 import { DeviceFleet, type RemoteDevice } from '../../src/devices/fleet';
 import type { LocalAgents } from '../../src/devices/local/local-agents';
 import type { ReconnectingSession } from '../../src/devices/session/reconnecting';
-import { CuttableProxy, eventually, REPO_ROOT, startAgents } from '../helpers/ws-devices';
+import { AGENT_COMMAND, collectLines, CuttableProxy, eventually, REPO_ROOT, startAgents } from '../helpers/ws-devices';
 
 // Opt-in: AIP against the reference's own Python code (github microsoft/UFO). Skipped unless
 // UFO_REF points at a checkout of it and its Python dependencies import (UFO_PYTHON: the
@@ -45,9 +45,8 @@ if (skip) console.log(`AIP reference suite skipped: ${skip}`);
 function python(args: readonly string[]): { child: ChildProcess; out: string[] } {
   const child = spawn(PYTHON, args, { cwd: REF, env: pythonEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
-  const keep = (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  collectLines(child.stdout, out);
+  collectLines(child.stderr, out);
   return { child, out };
 }
 
@@ -219,7 +218,7 @@ describe("AIP against the reference's own Python code (opt-in: UFO_REF)", { skip
         { id: 'd', name: 'D', description: 'a task with words only', device: 'dev2' },
       ], dependencies: [{ from: 'a', to: 'c' }, { from: 'b', to: 'c' }] }));
       const exported = path.join(dir, 'plan.galaxy.json');
-      const ex = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'constellation.js'), 'export', plan, '--aip-inputs', '-o', exported], { encoding: 'utf8' });
+      const ex = spawnSync(process.execPath, [AGENT_COMMAND.script, 'export', plan, '--aip-inputs', '-o', exported], { encoding: 'utf8' });
       assert.equal(ex.status, 0, ex.stderr);
       const urls = Object.fromEntries(agents.devices.map((d) => [d.id, `${d.url}?token=${encodeURIComponent(d.token)}`]));
       const drive = python([path.join(HARNESS, 'galaxy_drive.py'), JSON.stringify(urls), exported, '180']);

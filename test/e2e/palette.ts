@@ -40,24 +40,30 @@ async function activeLabel(page: Page): Promise<string | undefined> {
 /**
  * Runs a command from the palette as a user would; `pick` answers the quick pick the command
  * opens (the row whose label is `pick`). Enter is pressed only once the row to accept is the
- * active one, and a pick that closes before it was answered (something took focus) makes the
- * command run again: the command saw it dismissed and did nothing. A step that does not happen
- * fails with what the window showed.
+ * active one. A step that failed before the command ran, or a pick seen to close unanswered
+ * (something took focus: the command saw it dismissed and did nothing), is tried again; any
+ * other failure (no pick ever opened: the command may have done something) is not. A step that
+ * does not happen fails with what the window showed.
  */
 export async function palette(page: Page, command: string, pick?: string): Promise<void> {
-  let last = '';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const problem = await tryPalette(page, command, pick);
-    if (problem === undefined) return;
-    last = problem;
-    console.error(`palette: ${command}${pick ? ` → ${pick}` : ''}: attempt ${attempt}: ${problem}`);
+  const what = `${command}${pick ? ` → ${pick}` : ''}`;
+  for (let attempt = 1; ; attempt++) {
+    const failed = await tryPalette(page, command, pick);
+    if (failed === undefined) return;
+    if (!failed.again || attempt === 3) throw new Error(`palette: ${what}: ${failed.problem}\n${await describeWorkbench(page, 'palette')}`);
+    console.error(`palette: ${what}: attempt ${attempt}: ${failed.problem}; again`);
     await page.keyboard.press('Escape').catch(() => undefined);
     await until(async () => !(await quickInputOpen(page)), 2_000);
   }
-  throw new Error(`palette: ${command}${pick ? ` → ${pick}` : ''}: ${last}\n${await describeWorkbench(page, 'palette')}`);
 }
 
-async function tryPalette(page: Page, command: string, pick?: string): Promise<string | undefined> {
+/** Why a palette step failed, and whether running the command again is safe. */
+interface Failed {
+  readonly problem: string;
+  readonly again: boolean;
+}
+
+async function tryPalette(page: Page, command: string, pick?: string): Promise<Failed | undefined> {
   // A quick input still open (or fading out) would take the keys meant for the palette.
   if (!(await until(async () => !(await quickInputOpen(page)), 3_000))) await page.keyboard.press('Escape');
   // Focus inside a webview (a DAG tab just clicked) comes back to it when the palette closes, and
@@ -66,19 +72,20 @@ async function tryPalette(page: Page, command: string, pick?: string): Promise<s
   await page.evaluate(`(() => { const el = document.activeElement; if (el && el.tagName === 'IFRAME') el.blur(); })()`).catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator(`${WIDGET} input`).first();
-  if (!(await until(() => quickInputOpen(page), 5_000))) return 'the palette did not open';
+  // Taken: the quick input closed, or another input replaced it (or the page reloaded).
+  const taken = (value: string) => until(async () => !(await quickInputOpen(page)) || (await input.inputValue().catch(() => '')) !== value, 5_000);
+  if (!(await until(() => quickInputOpen(page), 5_000))) return { problem: 'the palette did not open', again: true };
   await input.fill(`>${command}`, { timeout: 5_000 }).catch(() => undefined);
-  if (!(await until(async () => (await activeLabel(page)) === command, 5_000))) return `the palette never offered '${command}' first (it offers '${(await activeLabel(page)) ?? 'nothing'}')`;
+  if (!(await until(async () => (await activeLabel(page)) === command, 5_000))) return { problem: `the palette never offered '${command}' first (it offers '${(await activeLabel(page)) ?? 'nothing'}')`, again: true };
   await page.keyboard.press('Enter');
-  // Taken: the palette closed, or the command's own input replaced it (or the page reloaded).
-  await until(async () => !(await quickInputOpen(page)) || (await input.inputValue().catch(() => '')) !== `>${command}`, 5_000);
+  if (!(await taken(`>${command}`))) return { problem: `the palette did not take '${command}'`, again: true };
   if (pick === undefined) return undefined;
   const offered = async () => (await quickInputOpen(page)) && (await page.locator(`${WIDGET} .quick-input-list .monaco-list-row`, { hasText: pick }).count()) > 0;
-  if (!(await until(offered, 15_000))) return `no pick offering '${pick}' opened`;
+  if (!(await until(offered, 15_000))) return { problem: `no pick offering '${pick}' opened`, again: false };
   await input.fill(pick, { timeout: 5_000 }).catch(() => undefined);
-  if (!(await until(async () => (await activeLabel(page)) === pick, 5_000))) return `the pick never offered '${pick}' first (it offers '${(await activeLabel(page)) ?? 'nothing'}'; open: ${await quickInputOpen(page)})`;
+  if (!(await until(async () => (await activeLabel(page)) === pick, 5_000))) return { problem: `the pick never offered '${pick}' first (it offers '${(await activeLabel(page)) ?? 'nothing'}'; open: ${await quickInputOpen(page)})`, again: true };
   await page.keyboard.press('Enter');
-  if (!(await until(async () => !(await quickInputOpen(page)) || (await input.inputValue().catch(() => '')) !== pick, 5_000))) return `the pick did not take '${pick}'`;
+  if (!(await taken(pick))) return { problem: `the pick did not take '${pick}'`, again: true };
   return undefined;
 }
 

@@ -76,9 +76,13 @@ describe('end to end: the installed extension in VS Code, driven in Chromium', (
     await page.keyboard.press('Enter');
     await until(/hello world/);
     // Live: what the task prints after our input arrives while we watch, not at the end.
-    assert.doesNotMatch(await screen(), /line 8/, 'output arrives as the task prints it');
+    const early = await screen();
+    assert.match(early, /hello world/, 'the terminal is still there');
+    assert.doesNotMatch(early, /line 8/, 'output arrives as the task prints it');
     await until(/line 7/);
-    assert.doesNotMatch(await screen(), /✔ completed/);
+    const late = await screen();
+    assert.match(late, /line 7/, 'the terminal is still there');
+    assert.doesNotMatch(late, /✔ completed/);
     await until(/✔ completed/);
     assert.match(await screen(), /line 8/);
     assert.match(await screen(), /press r to run it again/);

@@ -25,6 +25,19 @@ export async function connectFleet(agents: LocalAgents, defaults: Partial<Sessio
   return fleet;
 }
 
+/** Whole lines of a child process's output as they come (a line split across chunks is joined). */
+export function collectLines(stream: NodeJS.ReadableStream, out: string[]): void {
+  let rest = '';
+  stream.on('data', (d: Buffer) => {
+    const parts = (rest + d.toString()).split('\n');
+    rest = parts.pop() ?? '';
+    out.push(...parts.filter(Boolean));
+  });
+  stream.on('end', () => {
+    if (rest) out.push(rest);
+  });
+}
+
 /** Resolves when `check` holds, polling every 10 ms; rejects after `ms` with `what`. */
 export async function eventually(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
@@ -40,7 +53,6 @@ export class CuttableProxy {
   private readonly pairs = new Map<net.Socket, net.Socket>();
   /** Upstream sockets left open by {@link cutClientSide}, until the target closes them. */
   private readonly stranded = new Set<net.Socket>();
-  /** How many stranded upstream sockets the target closed itself. */
   /** What the target sent on stranded sockets (to a peer that is no longer there). */
   readonly strandedReceived: Buffer[] = [];
   port = 0;
@@ -56,6 +68,7 @@ export class CuttableProxy {
       };
       client.on('error', drop).on('close', drop).pipe(upstream);
       upstream.on('error', drop).on('close', () => {
+        this.stranded.delete(upstream);
         drop();
       });
       upstream.pipe(client);
